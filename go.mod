@@ -1,0 +1,39 @@
+module github.com/canonical/jujutest
+
+go 1.24.6
+
+replace github.com/canonical/jujutest/charm => ./charm
+
+replace gopkg.in/yaml.v2 => github.com/juju/yaml/v2 v2.0.0
+
+require (
+	github.com/juju/charm/v12 v12.1.1
+	github.com/juju/juju v0.0.0-20251015133347-17876b918429
+	github.com/juju/names/v5 v5.0.0
+)
+
+require (
+	github.com/gobwas/glob v0.2.3 // indirect
+	github.com/juju/clock v1.1.1 // indirect
+	github.com/juju/collections v1.0.4 // indirect
+	github.com/juju/errors v1.0.0 // indirect
+	github.com/juju/gojsonpointer v0.0.0-20150204194629-afe8b77aa08f // indirect
+	github.com/juju/gojsonreference v0.0.0-20150204194633-f0d24ac5ee33 // indirect
+	github.com/juju/gojsonschema v1.0.0 // indirect
+	github.com/juju/loggo v1.0.0 // indirect
+	github.com/juju/mgo/v3 v3.0.5 // indirect
+	github.com/juju/os/v2 v2.2.5 // indirect
+	github.com/juju/schema v1.2.0 // indirect
+	github.com/juju/utils/v3 v3.2.3 // indirect
+	github.com/juju/version/v2 v2.0.1 // indirect
+	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
+	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/vishvananda/netlink v1.3.0 // indirect
+	github.com/vishvananda/netns v0.0.5 // indirect
+	golang.org/x/crypto v0.41.0 // indirect
+	golang.org/x/net v0.43.0 // indirect
+	golang.org/x/sys v0.35.0 // indirect
+	gopkg.in/gobwas/glob.v0 v0.2.3 // indirect
+	gopkg.in/yaml.v2 v2.4.0 // indirect
+	gopkg.in/yaml.v3 v3.0.1 // indirect
+)
