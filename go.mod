@@ -14,9 +14,13 @@ require (
 
 require (
 	github.com/gobwas/glob v0.2.3 // indirect
+	github.com/goccy/go-json v0.12.0 // indirect
+	github.com/juju/ansiterm v1.0.0 // indirect
 	github.com/juju/clock v1.1.1 // indirect
+	github.com/juju/cmd/v3 v3.2.2 // indirect
 	github.com/juju/collections v1.0.4 // indirect
 	github.com/juju/errors v1.0.0 // indirect
+	github.com/juju/gnuflag v1.0.0 // indirect
 	github.com/juju/gojsonpointer v0.0.0-20150204194629-afe8b77aa08f // indirect
 	github.com/juju/gojsonreference v0.0.0-20150204194633-f0d24ac5ee33 // indirect
 	github.com/juju/gojsonschema v1.0.0 // indirect
@@ -26,6 +30,9 @@ require (
 	github.com/juju/schema v1.2.0 // indirect
 	github.com/juju/utils/v3 v3.2.3 // indirect
 	github.com/juju/version/v2 v2.0.1 // indirect
+	github.com/lunixbochs/vtclean v1.0.0 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/vishvananda/netlink v1.3.0 // indirect

@@ -52,6 +52,10 @@ type Juju struct {
 	// Logf, when set, receives a line for each command run and for each
 	// status transition Wait observes. testing.T.Logf fits.
 	Logf func(format string, args ...any)
+
+	// Clock is the time source of Wait. Nil means the wall clock. Tests
+	// inject a fake (jujutesttest.Clock) to count polls without sleeping.
+	Clock Clock
 }
 
 // Command is one invocation of the CLI.

@@ -73,9 +73,10 @@ type Context interface {
 	// PrivateAddress returns the unit's private address.
 	PrivateAddress() (string, error)
 	// NetworkInfo returns the network information of the unit for the
-	// given endpoint (binding) name. relationID is the relation to consider
-	// for ingress addresses, or -1 for none. An unknown binding is an
-	// error, e.g. `undefined for unit charm: endpoint "x" not found`.
+	// given endpoint (binding) name; "" means the unit's default binding
+	// (unit-get private-address asks for it). relationID is the relation to
+	// consider for ingress addresses, or -1 for none. An unknown binding is
+	// an error, e.g. `undefined for unit charm: endpoint "x" not found`.
 	NetworkInfo(binding string, relationID int) (NetworkInfo, error)
 
 	// ActionParams returns the running action's parameters (with the

@@ -1,0 +1,374 @@
+// Package state is the on-disk state of the local backend: its models,
+// applications, units, statuses, tasks (exec and actions) and the file
+// layout of its data directory.
+//
+// All state lives in one JSON document (state.json) under the data
+// directory. Every change goes through Store.Update, which holds an
+// exclusive file lock (flock) for the read-modify-write and replaces the
+// file atomically (write to a temporary file, then rename), so concurrent
+// CLI processes and agents never see or leave a half-written document.
+// Readers take a shared lock.
+package state
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the version of the state document this package writes.
+const SchemaVersion = 1
+
+// Life values, as Juju names them.
+const (
+	Alive = "alive"
+	Dying = "dying"
+	Dead  = "dead"
+)
+
+// Task kinds.
+const (
+	TaskExec   = "exec"
+	TaskAction = "action"
+)
+
+// Task statuses, as Juju's actions have them.
+const (
+	TaskPending   = "pending"
+	TaskRunning   = "running"
+	TaskCompleted = "completed"
+	TaskFailed    = "failed"
+	TaskAborted   = "aborted"
+)
+
+// State is the whole document: the local "controller" and its models.
+type State struct {
+	// Version is SchemaVersion when written by this package.
+	Version int `json:"version"`
+	// ControllerUUID identifies the local controller (random, made once).
+	ControllerUUID string `json:"controller-uuid"`
+	// CurrentModel is the name of the current model ("" for none).
+	CurrentModel string `json:"current-model,omitempty"`
+	// Models maps model UUID to model.
+	Models map[string]*Model `json:"models"`
+	// NextID is the last operation/task id handed out; ids are shared by
+	// operations and tasks, as Juju's are.
+	NextID int `json:"next-id"`
+}
+
+// Model is one model.
+type Model struct {
+	UUID    string    `json:"uuid"`
+	Name    string    `json:"name"`
+	Owner   string    `json:"owner"`
+	Created time.Time `json:"created"`
+	Life    string    `json:"life"`
+	// Status is the model status (available, destroying).
+	Status Status `json:"status"`
+	// Config holds model-config values set by the user (not defaults).
+	Config map[string]any `json:"config,omitempty"`
+	// DestroyForce and DestroyDeadline are set by destroy-model.
+	DestroyForce    bool      `json:"destroy-force,omitempty"`
+	DestroyDeadline time.Time `json:"destroy-deadline,omitempty"`
+	// AllowHost records that the user opted in to running hooks on this
+	// host for this model.
+	AllowHost bool `json:"allow-host,omitempty"`
+	// Agent is the model's agent process, if one was started.
+	Agent *AgentProcess `json:"agent,omitempty"`
+	// Machines maps machine id to machine.
+	Machines map[string]*Machine `json:"machines"`
+	// Applications maps application name to application.
+	Applications map[string]*Application `json:"applications"`
+	// CharmRevisions maps a local charm name to the revision its next
+	// upload gets (Juju counts local revisions per model).
+	CharmRevisions map[string]int `json:"charm-revisions,omitempty"`
+	// Tasks maps task id to task (exec and actions).
+	Tasks map[string]*Task `json:"tasks,omitempty"`
+}
+
+// AgentProcess records a running agent process.
+type AgentProcess struct {
+	// PID is the process id; it is also the process group id.
+	PID int `json:"pid"`
+	// StartTicks is the process start time in clock ticks since boot
+	// (field 22 of /proc/<pid>/stat), to tell the process from a later one
+	// that got the same pid.
+	StartTicks uint64 `json:"start-ticks"`
+	// Socket is the hook-tool server's socket path.
+	Socket string `json:"socket"`
+	// Ready is set by the agent once it serves.
+	Ready bool `json:"ready,omitempty"`
+}
+
+// Machine is one machine of a model.
+type Machine struct {
+	ID       string    `json:"id"`
+	Hostname string    `json:"hostname"`
+	Address  string    `json:"address"`
+	Base     Base      `json:"base"`
+	Created  time.Time `json:"created"`
+	// InstanceID is the provider's id for the machine.
+	InstanceID string `json:"instance-id"`
+}
+
+// Base is an OS base, e.g. ubuntu 22.04.
+type Base struct {
+	Name    string `json:"name"`
+	Channel string `json:"channel"`
+}
+
+// String renders the base as "name@channel".
+func (b Base) String() string {
+	if b.Name == "" {
+		return ""
+	}
+	return b.Name + "@" + b.Channel
+}
+
+// Application is a deployed application.
+type Application struct {
+	Name      string `json:"name"`
+	CharmName string `json:"charm-name"`
+	CharmRev  int    `json:"charm-rev"`
+	// Archive is the path of the stored charm archive.
+	Archive string `json:"archive"`
+	// CharmVersion is the charm's own version file content, if any.
+	CharmVersion string `json:"charm-version,omitempty"`
+	Base         Base   `json:"base"`
+	Life         string `json:"life"`
+	// Force is set when the application is removed with --force.
+	Force bool `json:"force,omitempty"`
+	// Config holds charm settings set by the user (not defaults).
+	Config  map[string]any `json:"config,omitempty"`
+	Trust   bool           `json:"trust,omitempty"`
+	Exposed bool           `json:"exposed,omitempty"`
+	// Status is the application status set by the leader (zero: derived
+	// from the units).
+	Status Status `json:"status,omitempty"`
+	// Leader is the name of the leader unit.
+	Leader string `json:"leader,omitempty"`
+	// NextUnit is the number the next unit gets.
+	NextUnit int              `json:"next-unit"`
+	Units    map[string]*Unit `json:"units"`
+	Created  time.Time        `json:"created"`
+}
+
+// CharmURL is the charm URL Juju shows for a local charm.
+func (a *Application) CharmURL() string {
+	return "local:" + a.CharmName + "-" + strconv.Itoa(a.CharmRev)
+}
+
+// UnitNames returns the application's unit names in natural order.
+func (a *Application) UnitNames() []string {
+	names := make([]string, 0, len(a.Units))
+	for n := range a.Units {
+		names = append(names, n)
+	}
+	SortUnitNames(names)
+	return names
+}
+
+// Unit is one unit of an application.
+type Unit struct {
+	Name    string `json:"name"`
+	Machine string `json:"machine"`
+	Life    string `json:"life"`
+	// Force is set when the unit is removed with --force.
+	Force bool `json:"force,omitempty"`
+	// Workload is the workload status as the charm (or the agent) set it.
+	Workload Status `json:"workload"`
+	// CharmSetStatus records that the charm has called status-set.
+	CharmSetStatus bool `json:"charm-set-status,omitempty"`
+	// Agent is the agent (juju-status) status.
+	Agent Status `json:"agent"`
+	// HookError is the name of the hook that failed; the unit is stuck
+	// until it is removed (no automatic retry).
+	HookError      string    `json:"hook-error,omitempty"`
+	HookErrorSince time.Time `json:"hook-error-since,omitempty"`
+	// WorkloadVersion is what application-version-set recorded.
+	WorkloadVersion      string    `json:"workload-version,omitempty"`
+	WorkloadVersionSince time.Time `json:"workload-version-since,omitempty"`
+	// Ports are the committed opened ports, by endpoint ("" = all).
+	Ports map[string][]PortRange `json:"ports,omitempty"`
+	// CharmState is the committed charm state (state-set).
+	CharmState map[string]string `json:"charm-state,omitempty"`
+	// Lifecycle progress.
+	Installed     bool `json:"installed,omitempty"`
+	Started       bool `json:"started,omitempty"`
+	Stopped       bool `json:"stopped,omitempty"`
+	LeaderElected bool `json:"leader-elected,omitempty"`
+	// ConfigHash is the hash of the config the last successful
+	// config-changed saw ("" = never ran).
+	ConfigHash string `json:"config-hash,omitempty"`
+	// LastUpdateStatus is when update-status last ran.
+	LastUpdateStatus time.Time `json:"last-update-status,omitempty"`
+	Created          time.Time `json:"created"`
+}
+
+// Tag returns the unit's tag, e.g. "unit-app-0".
+func (u *Unit) Tag() string { return UnitTag(u.Name) }
+
+// UnitTag returns the tag of a unit name: "app/0" -> "unit-app-0".
+func UnitTag(name string) string {
+	return "unit-" + strings.ReplaceAll(name, "/", "-")
+}
+
+// Status is a status value with its message and the time it was set.
+type Status struct {
+	Current string         `json:"current,omitempty"`
+	Message string         `json:"message,omitempty"`
+	Since   time.Time      `json:"since,omitempty"`
+	Data    map[string]any `json:"data,omitempty"`
+}
+
+// IsZero reports whether no status was set.
+func (s Status) IsZero() bool { return s.Current == "" }
+
+// NewStatus returns a status set now.
+func NewStatus(current, message string, now time.Time) Status {
+	return Status{Current: current, Message: message, Since: now}
+}
+
+// PortRange is an opened port range.
+type PortRange struct {
+	From     int    `json:"from"`
+	To       int    `json:"to"`
+	Protocol string `json:"protocol"`
+}
+
+// String renders the range as Juju does: "80/tcp", "1000-2000/udp", "icmp".
+func (p PortRange) String() string {
+	switch {
+	case p.Protocol == "icmp":
+		return "icmp"
+	case p.From == p.To:
+		return strconv.Itoa(p.From) + "/" + p.Protocol
+	default:
+		return strconv.Itoa(p.From) + "-" + strconv.Itoa(p.To) + "/" + p.Protocol
+	}
+}
+
+// Task is one exec or action task on a unit.
+type Task struct {
+	ID        string `json:"id"`
+	Operation string `json:"operation"`
+	Kind      string `json:"kind"`
+	Unit      string `json:"unit"`
+	// Action is the action name (actions only).
+	Action string `json:"action,omitempty"`
+	// Params are the action parameters with defaults applied.
+	Params map[string]any `json:"params,omitempty"`
+	// Command is the exec command line (exec only).
+	Command string `json:"command,omitempty"`
+	// Timeout bounds an exec command (0 = none).
+	Timeout   time.Duration `json:"timeout,omitempty"`
+	Status    string        `json:"status"`
+	Message   string        `json:"message,omitempty"`
+	Enqueued  time.Time     `json:"enqueued"`
+	Started   time.Time     `json:"started,omitempty"`
+	Completed time.Time     `json:"completed,omitempty"`
+	// Results are action-set results (nested maps of strings).
+	Results    map[string]any `json:"results,omitempty"`
+	ReturnCode int            `json:"return-code"`
+	Stdout     string         `json:"stdout,omitempty"`
+	Stderr     string         `json:"stderr,omitempty"`
+	Log        []TaskLog      `json:"log,omitempty"`
+}
+
+// Done reports whether the task has finished.
+func (t *Task) Done() bool {
+	switch t.Status {
+	case TaskCompleted, TaskFailed, TaskAborted:
+		return true
+	}
+	return false
+}
+
+// TaskLog is one action-log message.
+type TaskLog struct {
+	Time    time.Time `json:"time"`
+	Message string    `json:"message"`
+}
+
+// ModelByName returns the model with the given (short) name, or nil.
+func (s *State) ModelByName(name string) *Model {
+	for _, m := range s.Models {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// ModelNames returns the names of all models, sorted.
+func (s *State) ModelNames() []string {
+	names := make([]string, 0, len(s.Models))
+	for _, m := range s.Models {
+		names = append(names, m.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// NewID returns the next operation/task id.
+func (s *State) NewID() string {
+	s.NextID++
+	return strconv.Itoa(s.NextID)
+}
+
+// Unit returns the unit with the given name and its application, or nils.
+func (m *Model) Unit(name string) (*Application, *Unit) {
+	app, _, ok := strings.Cut(name, "/")
+	if !ok {
+		return nil, nil
+	}
+	a := m.Applications[app]
+	if a == nil {
+		return nil, nil
+	}
+	u := a.Units[name]
+	if u == nil {
+		return nil, nil
+	}
+	return a, u
+}
+
+// AppNames returns the model's application names, sorted.
+func (m *Model) AppNames() []string {
+	names := make([]string, 0, len(m.Applications))
+	for n := range m.Applications {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// UnitCount returns the number of units in the model.
+func (m *Model) UnitCount() int {
+	n := 0
+	for _, a := range m.Applications {
+		n += len(a.Units)
+	}
+	return n
+}
+
+// SortUnitNames sorts unit names by application, then by number.
+func SortUnitNames(names []string) {
+	sort.Slice(names, func(i, j int) bool { return LessUnitName(names[i], names[j]) })
+}
+
+// LessUnitName orders "app/2" before "app/10".
+func LessUnitName(a, b string) bool {
+	aa, an, _ := strings.Cut(a, "/")
+	ba, bn, _ := strings.Cut(b, "/")
+	if aa != ba {
+		return aa < ba
+	}
+	ai, aerr := strconv.Atoi(an)
+	bi, berr := strconv.Atoi(bn)
+	if aerr != nil || berr != nil {
+		return an < bn
+	}
+	return ai < bi
+}

@@ -1,0 +1,234 @@
+package state
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// Environment variables that choose the data directory.
+const (
+	// EnvDataDir overrides the data directory.
+	EnvDataDir = "JUJU_LOCAL_DATA"
+)
+
+// File names inside the data directory.
+const (
+	stateFile = "state.json"
+	lockFile  = "lock"
+	modelsDir = "models"
+)
+
+// DefaultDir returns the data directory chosen by the environment (getenv is
+// os.Getenv or a test double): $JUJU_LOCAL_DATA, else
+// $XDG_DATA_HOME/juju-local, else $HOME/.local/share/juju-local.
+func DefaultDir(getenv func(string) string) (string, error) {
+	if d := getenv(EnvDataDir); d != "" {
+		return filepath.Abs(d)
+	}
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "juju-local"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", fmt.Errorf("cannot choose a data directory: set %s (or XDG_DATA_HOME or HOME)", EnvDataDir)
+	}
+	return filepath.Join(home, ".local", "share", "juju-local"), nil
+}
+
+// Store is the state document on disk with its lock. It is safe for use by
+// several goroutines and processes at once.
+type Store struct {
+	dir string
+}
+
+// Open returns the store in dir, creating the directory if needed.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir returns the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// StatePath returns the path of the state document.
+func (s *Store) StatePath() string { return filepath.Join(s.dir, stateFile) }
+
+// ModelDir returns the directory of a model's files.
+func (s *Store) ModelDir(uuid string) string { return filepath.Join(s.dir, modelsDir, uuid) }
+
+// LogPath returns the path of a model's debug-log file.
+func (s *Store) LogPath(uuid string) string { return filepath.Join(s.ModelDir(uuid), "debug.log") }
+
+// AgentLogPath returns the path the agent's own stdout/stderr go to.
+func (s *Store) AgentLogPath(uuid string) string {
+	return filepath.Join(s.ModelDir(uuid), "agent.out")
+}
+
+// UnitDir returns a unit's agent directory (it holds the unit's charm dir).
+func (s *Store) UnitDir(uuid, unit string) string {
+	return filepath.Join(s.ModelDir(uuid), "agents", UnitTag(unit))
+}
+
+// ToolsDir returns the directory of hook-tool links for a model.
+func (s *Store) ToolsDir(uuid string) string { return filepath.Join(s.ModelDir(uuid), "tools") }
+
+// ArchivePath returns where a model keeps a charm archive.
+func (s *Store) ArchivePath(uuid, charm string, rev int) string {
+	return filepath.Join(s.ModelDir(uuid), "charms", fmt.Sprintf("%s-%d.charm", charm, rev))
+}
+
+// SocketPath returns the hook-tool socket path of a model's agent. Unix
+// socket paths are limited to 107 bytes, so a long data directory falls
+// back to a short path in the system's temporary directory.
+func (s *Store) SocketPath(uuid string) string {
+	p := filepath.Join(s.ModelDir(uuid), "agent.socket")
+	if len(p) < 100 {
+		return p
+	}
+	sum := sha256.Sum256([]byte(p))
+	return filepath.Join(os.TempDir(), "juju-local-"+hex.EncodeToString(sum[:8])+".socket")
+}
+
+// lock takes the flock on the lock file, shared or exclusive, retrying
+// until ctx is done. The returned function releases it.
+func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening lock file: %w", err)
+	}
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	delay := 200 * time.Microsecond
+	for {
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for the state lock: %w", ctx.Err())
+		case <-time.After(delay):
+		}
+		if delay < 10*time.Millisecond {
+			delay *= 2
+		}
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// Read returns a snapshot of the state. A missing document reads as an
+// empty state.
+func (s *Store) Read(ctx context.Context) (*State, error) {
+	unlock, err := s.lock(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return s.load()
+}
+
+// Update runs fn on the current state under the exclusive lock and, if fn
+// returns nil, writes the result atomically. fn's error is returned as is.
+func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
+	unlock, err := s.lock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := s.load()
+	if err != nil {
+		return err
+	}
+	if err := fn(st); err != nil {
+		return err
+	}
+	return s.save(st)
+}
+
+// load reads and decodes the document; the caller holds the lock.
+func (s *Store) load() (*State, error) {
+	data, err := os.ReadFile(s.StatePath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return newState(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	st := &State{}
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("decoding state %s: %w", s.StatePath(), err)
+	}
+	if st.Version > SchemaVersion {
+		return nil, fmt.Errorf("state %s has schema version %d; this juju-local understands up to %d", s.StatePath(), st.Version, SchemaVersion)
+	}
+	if st.Models == nil {
+		st.Models = map[string]*Model{}
+	}
+	return st, nil
+}
+
+// save writes the document atomically; the caller holds the lock.
+func (s *Store) save(st *State) error {
+	st.Version = SchemaVersion
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encoding state: %w", err)
+	}
+	tmp, err := os.CreateTemp(s.dir, ".state-*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing state: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), s.StatePath()); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing state: %w", err)
+	}
+	return nil
+}
+
+// newState returns an empty state with a fresh controller UUID.
+func newState() *State {
+	return &State{Version: SchemaVersion, ControllerUUID: NewUUID(), Models: map[string]*Model{}}
+}
+
+// NewUUID returns a random (version 4) UUID.
+func NewUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}

@@ -1,0 +1,223 @@
+package jujutest
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DeployOptions are the options of Deploy. The zero value deploys one unit
+// of the charm, named after the charm, with Juju's defaults.
+type DeployOptions struct {
+	// App is the application name. Empty means the charm's name.
+	App string
+	// AttachStorage lists existing storage instances to attach to the
+	// unit (--attach-storage).
+	AttachStorage []string
+	// Base is the base to deploy on, such as "ubuntu@22.04" (--base).
+	Base string
+	// Bind maps endpoints to spaces (--bind). The key "" sets the default
+	// space for endpoints not listed.
+	Bind map[string]string
+	// Channel is the Charmhub channel, such as "latest/edge" (--channel).
+	Channel string
+	// Config sets charm config options, one --config k=v each; bools are
+	// written as true/false.
+	Config map[string]any
+	// Constraints are machine constraints, one --constraints k=v each.
+	Constraints map[string]any
+	// Force bypasses checks such as the supported base (--force).
+	Force bool
+	// NumUnits is the number of units (-n). Zero means Juju's default, 1.
+	NumUnits int
+	// Overlays are bundle overlay files, applied in order (--overlay).
+	Overlays []string
+	// Resources maps resource names to a local file, an OCI image or a
+	// revision number (--resource name=value).
+	Resources map[string]string
+	// Revision is the Charmhub revision (--revision). Zero means the
+	// channel's latest.
+	Revision int
+	// Storage maps storage names to constraints (--storage name=value).
+	Storage map[string]string
+	// To lists placement directives (--to), such as "0" or "lxd:1".
+	To []string
+	// Trust grants the charm access to cloud credentials (--trust).
+	Trust bool
+	// Timeout bounds the command. Zero means the larger of
+	// DefaultDeployTimeout and Juju.CommandTimeout.
+	Timeout time.Duration
+}
+
+// Deploy runs "juju deploy" for charm, a Charmhub name or a local charm
+// file. Like the CLI, it returns once the deployment is recorded, without
+// waiting for the units to settle: follow it with Wait.
+//
+// A local charm is a path starting with "." or "/"; a relative path that
+// ends in ".charm" or contains a "/" is taken as local too and given a "./"
+// prefix. A nil opts means the defaults.
+func (j *Juju) Deploy(ctx context.Context, charm string, opts *DeployOptions) error {
+	if opts == nil {
+		opts = &DeployOptions{}
+	}
+	if charm == "" {
+		return fmt.Errorf("deploy: no charm given; want a Charmhub name or a local charm path")
+	}
+	if err := checkNotNegative("deploy: NumUnits", opts.NumUnits); err != nil {
+		return err
+	}
+	files := j.tempFiles()
+	defer files.cleanup()
+
+	var a argList
+	a.add("deploy")
+	if local, ok := localCharm(charm); ok {
+		p, err := files.stage(local)
+		if err != nil {
+			return fmt.Errorf("deploy %s: %w", charm, err)
+		}
+		a.add(p)
+	} else {
+		a.add(charm)
+	}
+	if opts.App != "" {
+		a.add(opts.App)
+	}
+	a.list("--attach-storage", opts.AttachStorage)
+	a.str("--base", opts.Base)
+	a.str("--bind", bindArg(opts.Bind))
+	a.str("--channel", opts.Channel)
+	kvFlags(&a, "--config", opts.Config)
+	kvFlags(&a, "--constraints", opts.Constraints)
+	a.boolean("--force", opts.Force)
+	a.integer("--num-units", opts.NumUnits)
+	for _, o := range opts.Overlays {
+		p, err := files.stage(o)
+		if err != nil {
+			return fmt.Errorf("deploy %s: overlay: %w", charm, err)
+		}
+		a.add("--overlay", p)
+	}
+	if err := resourceFlags(&a, files, opts.Resources); err != nil {
+		return fmt.Errorf("deploy %s: %w", charm, err)
+	}
+	a.integer("--revision", opts.Revision)
+	kvFlags(&a, "--storage", opts.Storage)
+	a.list("--to", opts.To)
+	a.boolean("--trust", opts.Trust)
+
+	_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
+	return err
+}
+
+// localCharm reports whether charm names a local charm and returns the
+// path to give the CLI, which recognises local charms by a leading "." or
+// "/".
+func localCharm(charm string) (string, bool) {
+	if strings.HasPrefix(charm, ".") || strings.HasPrefix(charm, "/") {
+		return charm, true
+	}
+	if strings.HasSuffix(charm, ".charm") || strings.Contains(charm, "/") {
+		return "./" + charm, true
+	}
+	return "", false
+}
+
+// bindArg formats endpoint bindings as --bind expects: the default space
+// first, then endpoint=space pairs, space separated.
+func bindArg(bind map[string]string) string {
+	var parts []string
+	if def, ok := bind[""]; ok {
+		parts = append(parts, def)
+	}
+	for _, ep := range slices.Sorted(maps.Keys(bind)) {
+		if ep != "" {
+			parts = append(parts, ep+"="+bind[ep])
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// resourceFlags adds one --resource name=value per resource; a value that
+// is a local file is staged where the CLI can read it.
+func resourceFlags(a *argList, files *tempFiles, resources map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(resources)) {
+		v := resources[name]
+		if info, err := os.Stat(v); err == nil && info.Mode().IsRegular() {
+			p, err := files.stage(v)
+			if err != nil {
+				return fmt.Errorf("resource %s: %w", name, err)
+			}
+			v = p
+		}
+		a.add("--resource", name+"="+v)
+	}
+	return nil
+}
+
+// RefreshOptions are the options of Refresh. The zero value refreshes to
+// the latest revision of the application's current channel.
+type RefreshOptions struct {
+	// Base selects a different base (--base).
+	Base string
+	// Channel switches the Charmhub channel (--channel).
+	Channel string
+	// Config sets charm config options with the refresh, one --config k=v
+	// each.
+	Config map[string]any
+	// Force adds --force, --force-base and --force-units.
+	Force bool
+	// Path refreshes to a local charm file (--path).
+	Path string
+	// Resources maps resource names to a local file, an OCI image or a
+	// revision number (--resource name=value).
+	Resources map[string]string
+	// Revision refreshes to a specific revision (--revision).
+	Revision int
+	// Storage maps storage names to constraints (--storage name=value).
+	Storage map[string]string
+	// Trust grants the charm access to cloud credentials (--trust).
+	Trust bool
+	// Timeout bounds the command. Zero means the larger of
+	// DefaultDeployTimeout and Juju.CommandTimeout.
+	Timeout time.Duration
+}
+
+// Refresh runs "juju refresh" to upgrade app's charm. It does not wait for
+// the units to settle. A nil opts means the defaults.
+func (j *Juju) Refresh(ctx context.Context, app string, opts *RefreshOptions) error {
+	if opts == nil {
+		opts = &RefreshOptions{}
+	}
+	files := j.tempFiles()
+	defer files.cleanup()
+
+	var a argList
+	a.add("refresh", app)
+	a.str("--base", opts.Base)
+	a.str("--channel", opts.Channel)
+	kvFlags(&a, "--config", opts.Config)
+	if opts.Force {
+		a.add("--force", "--force-base", "--force-units")
+	}
+	if opts.Path != "" {
+		p, err := files.stage(opts.Path)
+		if err != nil {
+			return fmt.Errorf("refresh %s: %w", app, err)
+		}
+		a.add("--path", p)
+	}
+	if err := resourceFlags(&a, files, opts.Resources); err != nil {
+		return fmt.Errorf("refresh %s: %w", app, err)
+	}
+	a.integer("--revision", opts.Revision)
+	kvFlags(&a, "--storage", opts.Storage)
+	a.boolean("--trust", opts.Trust)
+
+	_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
+	return err
+}

@@ -1,0 +1,301 @@
+//go:build integration
+
+// Package integration holds the tinyproxy charm's integration suite: one
+// model per top-level test, subtests in order (the shape pytest-jubilant
+// gives a test module). It runs unchanged against a real Juju controller and
+// against the local backend, cmd/juju-local; `make integration` picks one.
+//
+// Environment:
+//
+//	CHARM_PATH            the packed charm to deploy (default: packed on demand)
+//	JUJUTEST_CLI          the juju CLI to run (default: juju on PATH)
+//	JUJUTEST_BACKEND      "local" when JUJUTEST_CLI is the local backend
+//	JUJUTEST_KEEP_MODELS  1 keeps the model after the test
+//	JUJUTEST_ARTIFACTS    where status and debug-log go when a test fails
+package integration
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canonical/jujutest/jujutest"
+)
+
+const (
+	app        = "tinyproxy"
+	pidFile    = "/var/run/tinyproxy.pid"
+	proxyPort  = 8000
+	upstreamOK = "hello from the upstream"
+)
+
+// suite is what every scenario of TestTinyproxy shares.
+type suite struct {
+	juju *jujutest.Juju
+	// local is true on the local backend, where units run on this machine.
+	local bool
+	// upstream is the URL tinyproxy forwards to, and want the text its
+	// pages contain.
+	upstream, want string
+	// deployTimeout bounds the first wait for active.
+	deployTimeout time.Duration
+	// pid of tinyproxy after deploy, to tell a reload from a restart.
+	pid int
+}
+
+func TestTinyproxy(t *testing.T) {
+	ctx := t.Context()
+	s := newSuite(t)
+
+	t.Run("deploy", func(t *testing.T) {
+		opts := &jujutest.DeployOptions{}
+		if s.upstream != "" {
+			opts.Config = map[string]any{"upstream": s.upstream}
+		}
+		require.NoError(t, s.juju.Deploy(ctx, charmPath(t), opts))
+		s.waitFor(t, ctx, jujutest.AllActive(app), s.deployTimeout)
+	})
+
+	t.Run("workload version", func(t *testing.T) {
+		st, err := s.juju.Status(ctx)
+		require.NoError(t, err)
+		out := s.execUnit(t, ctx, "tinyproxy -v")
+		installed := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(out), "tinyproxy"))
+		require.NotEmpty(t, installed, "tinyproxy -v printed %q", out)
+		assert.Equal(t, installed, st.Apps[app].Version, "workload version reported to Juju")
+	})
+
+	t.Run("proxy serves upstream", func(t *testing.T) {
+		s.pid = s.tinyproxyPID(t, ctx)
+		s.eventually(t, ctx, "/example/ proxies the upstream", func() error { return s.expectBody(ctx, "/example/") })
+		assert.Equal(t, http.StatusBadRequest, s.get(t, ctx, "/nothing-here/"))
+	})
+
+	t.Run("change slug reloads", func(t *testing.T) {
+		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"slug": "foo"}))
+		s.eventually(t, ctx, "/foo/ proxies the upstream", func() error { return s.expectBody(ctx, "/foo/") })
+		s.waitFor(t, ctx, jujutest.AllActive(app), 0)
+		assert.Equal(t, http.StatusBadRequest, s.get(t, ctx, "/example/"))
+		assert.Equal(t, s.pid, s.tinyproxyPID(t, ctx), "tinyproxy was restarted, not reloaded")
+	})
+
+	t.Run("invalid slug blocks", func(t *testing.T) {
+		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"slug": "foo/bar"}))
+		st := s.waitFor(t, ctx, jujutest.AllBlocked(app), 0)
+		for name, u := range st.Units(app) {
+			assert.Equal(t, "Invalid slug: 'foo/bar'. Slug must match the regex [a-z0-9-]+",
+				u.WorkloadStatus.Message, "unit %s", name)
+		}
+		// The proxy keeps serving with its previous configuration.
+		require.NoError(t, s.expectBody(ctx, "/foo/"))
+
+		require.NoError(t, s.juju.ResetConfig(ctx, app, "slug"))
+		s.waitFor(t, ctx, jujutest.AllActive(app), 0)
+		s.eventually(t, ctx, "/example/ proxies the upstream again", func() error { return s.expectBody(ctx, "/example/") })
+	})
+
+	t.Run("invalid upstream blocks", func(t *testing.T) {
+		good, err := s.juju.Config(ctx, app)
+		require.NoError(t, err)
+		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"upstream": "ftp://example.com/"}))
+		st := s.waitFor(t, ctx, jujutest.AllBlocked(app), 0)
+		for name, u := range st.Units(app) {
+			assert.Contains(t, u.WorkloadStatus.Message, "upstream", "unit %s", name)
+			assert.Contains(t, u.WorkloadStatus.Message, "http", "unit %s: says what is accepted", name)
+		}
+		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"upstream": good["upstream"]}))
+		s.waitFor(t, ctx, jujutest.AllActive(app), 0)
+		require.NoError(t, s.expectBody(ctx, "/example/"))
+	})
+
+	t.Run("remove", func(t *testing.T) {
+		st, err := s.juju.Status(ctx)
+		require.NoError(t, err)
+		machine := ""
+		for _, u := range st.Units(app) {
+			machine = u.Machine
+		}
+		require.NotEmpty(t, machine, "the unit's machine")
+		require.NoError(t, s.juju.RemoveApplication(ctx, []string{app}, nil))
+		s.waitFor(t, ctx, jujutest.AppGone(app), 0)
+		// The stop hook waited for tinyproxy to exit; nothing may run it now.
+		out, err := s.juju.Exec(ctx, &jujutest.ExecOptions{Machine: machine}, runningTinyproxy)
+		require.NoError(t, err)
+		assert.Empty(t, strings.TrimSpace(out.Stdout), "tinyproxy processes still running on machine %s", machine)
+	})
+}
+
+// runningTinyproxy prints the pid of every tinyproxy process that is not a
+// zombie waiting to be reaped.
+const runningTinyproxy = `for d in /proc/[0-9]*; do
+  [ "$(cat "$d/comm" 2>/dev/null)" = tinyproxy ] || continue
+  state=$(sed 's/^.*) //' "$d/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$state" ] && [ "$state" != Z ] && echo "${d#/proc/}"
+done; true`
+
+func newSuite(t *testing.T) *suite {
+	t.Helper()
+	cli := os.Getenv("JUJUTEST_CLI")
+	if cli == "" {
+		if _, err := exec.LookPath("juju"); err != nil {
+			t.Skip("no juju CLI: put juju on PATH with a current controller, or set JUJUTEST_CLI; `make integration` does this (it falls back to the local backend)")
+		}
+	}
+	s := &suite{
+		local:         os.Getenv("JUJUTEST_BACKEND") == "local" || filepath.Base(cli) == "juju-local",
+		deployTimeout: 10 * time.Minute,
+	}
+	s.juju = jujutest.TempModel(t)
+	s.juju.WaitTimeout = 5 * time.Minute
+	s.want = "Example Domain" // what http://www.example.com/ serves
+	if s.local {
+		// The unit runs on this machine: give it a backend of our own.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "%s: %s\n", upstreamOK, r.URL.Path)
+		}))
+		t.Cleanup(srv.Close)
+		s.upstream = srv.URL + "/"
+		s.want = upstreamOK
+		s.deployTimeout = 2 * time.Minute
+	}
+	return s
+}
+
+// charmPath returns the charm to deploy: CHARM_PATH, else the charm packed now.
+func charmPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHARM_PATH"); p != "" {
+		abs, err := filepath.Abs(p)
+		require.NoError(t, err)
+		_, err = os.Stat(abs)
+		require.NoError(t, err, "CHARM_PATH")
+		return abs
+	}
+	return jujutest.PackCharm(t, filepath.Join("..", "..", "charm"))
+}
+
+// waitFor waits until ready holds for the app, failing fast when any unit
+// goes into error. timeout 0 means the model's WaitTimeout.
+func (s *suite) waitFor(t *testing.T, ctx context.Context, ready jujutest.Condition, timeout time.Duration) *jujutest.Status {
+	t.Helper()
+	opts := []jujutest.WaitOption{jujutest.WithError(jujutest.AnyError(app))}
+	if timeout > 0 {
+		opts = append(opts, jujutest.WithTimeout(timeout))
+	}
+	st, err := s.juju.Wait(ctx, ready, opts...)
+	require.NoError(t, err)
+	return st
+}
+
+// execUnit runs a shell command on the app's unit and returns its stdout.
+// Juju joins exec's arguments with spaces and runs them with bash, so the
+// command goes as one argument.
+func (s *suite) execUnit(t *testing.T, ctx context.Context, command string) string {
+	t.Helper()
+	task, err := s.juju.Exec(ctx, &jujutest.ExecOptions{Unit: app + "/leader"}, command)
+	require.NoError(t, err, "exec %q", command)
+	return task.Stdout
+}
+
+func (s *suite) tinyproxyPID(t *testing.T, ctx context.Context) int {
+	t.Helper()
+	out := strings.TrimSpace(s.execUnit(t, ctx, "cat "+pidFile))
+	pid, err := strconv.Atoi(out)
+	require.NoError(t, err, "pid file %s holds %q", pidFile, out)
+	return pid
+}
+
+// address is the unit's public address, where tinyproxy listens.
+func (s *suite) address(ctx context.Context) (string, error) {
+	st, err := s.juju.Status(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range st.Units(app) {
+		if u.PublicAddress != "" {
+			return u.PublicAddress, nil
+		}
+	}
+	return "", fmt.Errorf("no unit of %s has a public address", app)
+}
+
+// fetch GETs path through the proxy and returns the status code and body.
+func (s *suite) fetch(ctx context.Context, path string) (int, string, error) {
+	addr, err := s.address(ctx)
+	if err != nil {
+		return 0, "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	url := fmt.Sprintf("http://%s:%d%s", addr, proxyPort, path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(body), err
+}
+
+func (s *suite) get(t *testing.T, ctx context.Context, path string) int {
+	t.Helper()
+	code, _, err := s.fetch(ctx, path)
+	require.NoError(t, err, "GET %s", path)
+	return code
+}
+
+// expectBody checks that path answers 200 with the upstream's content.
+func (s *suite) expectBody(ctx context.Context, path string) error {
+	code, body, err := s.fetch(ctx, path)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK || !strings.Contains(body, s.want) {
+		return fmt.Errorf("GET %s: status %d, body %q; want 200 with %q", path, code, abbrev(body), s.want)
+	}
+	return nil
+}
+
+// eventually retries check until it succeeds or a minute has passed: a
+// config change reaches tinyproxy only when the config-changed hook has run.
+func (s *suite) eventually(t *testing.T, ctx context.Context, what string, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	var err error
+	for {
+		if err = check(); err == nil {
+			return
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			t.Fatalf("%s: still failing after a minute: %v", what, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+var spaces = regexp.MustCompile(`\s+`)
+
+func abbrev(s string) string {
+	s = spaces.ReplaceAllString(s, " ")
+	if len(s) > 200 {
+		return s[:200] + "..."
+	}
+	return s
+}
