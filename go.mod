@@ -13,6 +13,7 @@ require (
 )
 
 require (
+	github.com/canonical/jujutest/charm v0.0.0-00010101000000-000000000000
 	github.com/gobwas/glob v0.2.3 // indirect
 	github.com/goccy/go-json v0.12.0 // indirect
 	github.com/juju/ansiterm v1.0.0 // indirect

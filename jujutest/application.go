@@ -27,7 +27,7 @@ func (j *Juju) AddUnit(ctx context.Context, app string, opts *AddUnitOptions) er
 	if err := required("add-unit", "application", app); err != nil {
 		return err
 	}
-	if err := checkNotNegative("add-unit: NumUnits", opts.NumUnits); err != nil {
+	if err := checkNotNegative("juju add-unit: NumUnits", opts.NumUnits); err != nil {
 		return err
 	}
 	a := argList{"add-unit", app}
@@ -63,7 +63,7 @@ func (j *Juju) RemoveUnit(ctx context.Context, units []string, opts *RemoveUnitO
 	if len(units) == 0 {
 		return fmt.Errorf("juju remove-unit: no units given")
 	}
-	if err := checkNotNegative("remove-unit: NumUnits", opts.NumUnits); err != nil {
+	if err := checkNotNegative("juju remove-unit: NumUnits", opts.NumUnits); err != nil {
 		return err
 	}
 	a := argList{"remove-unit", "--no-prompt"}

@@ -84,6 +84,14 @@ type Runner interface {
 	Run(ctx context.Context, cmd Command) (Result, error)
 }
 
+// RunnerFunc adapts a function to the Runner interface, as
+// http.HandlerFunc does for handlers: to serve canned output in examples,
+// or to wrap another Runner.
+type RunnerFunc func(ctx context.Context, cmd Command) (Result, error)
+
+// Run calls f(ctx, cmd).
+func (f RunnerFunc) Run(ctx context.Context, cmd Command) (Result, error) { return f(ctx, cmd) }
+
 // ExecRunner runs commands as real child processes. Each process runs in its
 // own process group; when the context ends, the whole group is killed and the
 // process is reaped before Run returns.

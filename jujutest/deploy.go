@@ -61,24 +61,29 @@ type DeployOptions struct {
 // ends in ".charm" or contains a "/" is taken as local too and given a "./"
 // prefix. A nil opts means the defaults.
 func (j *Juju) Deploy(ctx context.Context, charm string, opts *DeployOptions) error {
+	files := j.tempFiles()
+	defer files.cleanup()
+	return j.deploy(ctx, files, charm, opts)
+}
+
+// deploy is Deploy with the temporary files' location given, for tests.
+func (j *Juju) deploy(ctx context.Context, files *tempFiles, charm string, opts *DeployOptions) error {
 	if opts == nil {
 		opts = &DeployOptions{}
 	}
 	if charm == "" {
-		return fmt.Errorf("deploy: no charm given; want a Charmhub name or a local charm path")
+		return fmt.Errorf("juju deploy: no charm given; want a Charmhub name or a local charm path")
 	}
-	if err := checkNotNegative("deploy: NumUnits", opts.NumUnits); err != nil {
+	if err := checkNotNegative("juju deploy: NumUnits", opts.NumUnits); err != nil {
 		return err
 	}
-	files := j.tempFiles()
-	defer files.cleanup()
 
 	var a argList
 	a.add("deploy")
 	if local, ok := localCharm(charm); ok {
 		p, err := files.stage(local)
 		if err != nil {
-			return fmt.Errorf("deploy %s: %w", charm, err)
+			return fmt.Errorf("juju deploy %s: %w", charm, err)
 		}
 		a.add(p)
 	} else {
@@ -98,12 +103,12 @@ func (j *Juju) Deploy(ctx context.Context, charm string, opts *DeployOptions) er
 	for _, o := range opts.Overlays {
 		p, err := files.stage(o)
 		if err != nil {
-			return fmt.Errorf("deploy %s: overlay: %w", charm, err)
+			return fmt.Errorf("juju deploy %s: overlay: %w", charm, err)
 		}
 		a.add("--overlay", p)
 	}
 	if err := resourceFlags(&a, files, opts.Resources); err != nil {
-		return fmt.Errorf("deploy %s: %w", charm, err)
+		return fmt.Errorf("juju deploy %s: %w", charm, err)
 	}
 	a.integer("--revision", opts.Revision)
 	kvFlags(&a, "--storage", opts.Storage)
@@ -193,6 +198,9 @@ func (j *Juju) Refresh(ctx context.Context, app string, opts *RefreshOptions) er
 	if opts == nil {
 		opts = &RefreshOptions{}
 	}
+	if err := required("refresh", "application", app); err != nil {
+		return err
+	}
 	files := j.tempFiles()
 	defer files.cleanup()
 
@@ -207,12 +215,12 @@ func (j *Juju) Refresh(ctx context.Context, app string, opts *RefreshOptions) er
 	if opts.Path != "" {
 		p, err := files.stage(opts.Path)
 		if err != nil {
-			return fmt.Errorf("refresh %s: %w", app, err)
+			return fmt.Errorf("juju refresh %s: %w", app, err)
 		}
 		a.add("--path", p)
 	}
 	if err := resourceFlags(&a, files, opts.Resources); err != nil {
-		return fmt.Errorf("refresh %s: %w", app, err)
+		return fmt.Errorf("juju refresh %s: %w", app, err)
 	}
 	a.integer("--revision", opts.Revision)
 	kvFlags(&a, "--storage", opts.Storage)

@@ -91,7 +91,11 @@ type TaskTimeoutError struct {
 
 // Error returns Juju's message.
 func (e *TaskTimeoutError) Error() string {
-	return fmt.Sprintf("juju %s on %s: timed out: %s", firstArg(e.Err.Args[1:]), e.Target, lastLine(e.Err.Stderr))
+	sub := ""
+	if len(e.Err.Args) > 1 {
+		sub = e.Err.Args[1]
+	}
+	return fmt.Sprintf("juju %s on %s: timed out: %s", sub, e.Target, lastLine(e.Err.Stderr))
 }
 
 // Unwrap returns the CLI error.

@@ -106,9 +106,9 @@ func (f *tempFiles) path(name string) (string, error) {
 	return filepath.Join(sub, filepath.Base(name)), nil
 }
 
-// stage returns a path under which the CLI can read the local file at
-// path: path itself unless the CLI is a snap that cannot read it, in which
-// case a copy inside the directory (with the same base name).
+// stage returns a path under which the CLI can read the local file or
+// directory at path: path itself unless the CLI is a snap that cannot read
+// it, in which case a copy inside the directory (with the same base name).
 func (f *tempFiles) stage(path string) (string, error) {
 	if !f.snap || f.snapCanRead(path) {
 		return path, nil
@@ -117,17 +117,30 @@ func (f *tempFiles) stage(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("local file for juju: %w", err)
 	}
-	if !info.Mode().IsRegular() {
-		return "", fmt.Errorf("local file for juju: %s is not a regular file and the juju snap cannot read it outside %s", path, filepath.Join(f.home, snapCommonDir))
-	}
 	dst, err := f.path(path)
 	if err != nil {
 		return "", err
 	}
-	if err := copyFile(dst, path); err != nil {
+	if err := copyPath(dst, path, info); err != nil {
 		return "", err
 	}
 	return dst, nil
+}
+
+// copyPath copies the file or directory tree src, whose information is
+// info, to dst, replacing a file already at dst.
+func copyPath(dst, src string, info os.FileInfo) error {
+	switch {
+	case info.IsDir():
+		if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+			return fmt.Errorf("copying %s: %w", src, err)
+		}
+		return nil
+	case info.Mode().IsRegular():
+		return copyFile(dst, src)
+	default:
+		return fmt.Errorf("copying %s: not a regular file or directory", src)
+	}
 }
 
 // snapCanRead reports whether the juju snap can read path: a file under the
@@ -160,14 +173,15 @@ func (f *tempFiles) cleanup() {
 	}
 }
 
-// copyFile copies the regular file src to a new file dst.
+// copyFile copies the regular file src to dst, replacing its content if
+// it exists.
 func copyFile(dst, src string) (err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("copying file: %w", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("copying file: %w", err)
 	}

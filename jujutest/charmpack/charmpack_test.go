@@ -557,6 +557,7 @@ func TestPackErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Pack succeeded (%s), want an error", path)
 			}
+			t.Logf("error: %v", err)
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)

@@ -146,7 +146,7 @@ func loadProject(dir string) (*project, error) {
 
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
 		return nil, &ProjectError{Path: filepath.Join(dir, "go.mod"), Err: fmt.Errorf(
-			"the charm project must be a Go module: dispatch is built with go build in %s: %w", dir, err)}
+			"the charm project must be a Go module, with its go.mod beside charmcraft.yaml: %w", err)}
 	}
 	return p, nil
 }

@@ -110,6 +110,8 @@ type Machine struct {
 	Created  time.Time `json:"created"`
 	// InstanceID is the provider's id for the machine.
 	InstanceID string `json:"instance-id"`
+	// Hardware is Juju's hardware characteristics string.
+	Hardware string `json:"hardware,omitempty"`
 }
 
 // Base is an OS base, e.g. ubuntu 22.04.
@@ -135,6 +137,8 @@ type Application struct {
 	Archive string `json:"archive"`
 	// CharmVersion is the charm's own version file content, if any.
 	CharmVersion string `json:"charm-version,omitempty"`
+	// Endpoints are the charm's relation endpoints (for endpoint-bindings).
+	Endpoints []string `json:"endpoints,omitempty"`
 	Base         Base   `json:"base"`
 	Life         string `json:"life"`
 	// Force is set when the application is removed with --force.
@@ -371,4 +375,21 @@ func LessUnitName(a, b string) bool {
 		return an < bn
 	}
 	return ai < bi
+}
+
+// UpdateStatusIntervalKey is the model-config key of the update-status
+// hook interval.
+const UpdateStatusIntervalKey = "update-status-hook-interval"
+
+// DefaultUpdateStatusInterval is Juju's default update-status interval.
+const DefaultUpdateStatusInterval = 5 * time.Minute
+
+// UpdateStatusInterval returns the model's update-status interval.
+func (m *Model) UpdateStatusInterval() time.Duration {
+	if v, ok := m.Config[UpdateStatusIntervalKey].(string); ok {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d
+		}
+	}
+	return DefaultUpdateStatusInterval
 }

@@ -1,0 +1,123 @@
+package hooks
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// slugPattern is the rule for the slug option, as charmcraft.yaml states it.
+var slugPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// maxShown is how many bytes of an invalid value a status message shows.
+const maxShown = 100
+
+// Config is the charm's configuration, as config-get reports it (Juju
+// fills in the defaults from charmcraft.yaml).
+type Config struct {
+	Slug     string `json:"slug"`     // path of the reverse proxy: /<slug>/
+	Upstream string `json:"upstream"` // absolute http or https URL
+}
+
+// InvalidConfigError says which option has an invalid value and what is
+// accepted. Validate returns it (joined, one per invalid option).
+type InvalidConfigError struct {
+	Option string // "slug" or "upstream"
+	Value  string // the rejected value
+}
+
+// Error returns e.g. `invalid slug "foo_bar": must match the regex [a-z0-9-]+`.
+func (e *InvalidConfigError) Error() string {
+	return fmt.Sprintf("invalid %s %s: %s", e.Option, strconv.Quote(e.Value), e.rule())
+}
+
+func (e *InvalidConfigError) rule() string {
+	switch e.Option {
+	case "slug":
+		return "must match the regex [a-z0-9-]+"
+	case "upstream":
+		return "must be an absolute http or https URL with a host, and no quotes, white space or control characters"
+	}
+	return "invalid value"
+}
+
+// StatusMessage returns the blocked status message for the error, e.g.
+// "Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+". The
+// value is shown on one line: control characters, quotes and backslashes
+// are escaped Go-style, and a long value is cut.
+func (e *InvalidConfigError) StatusMessage() string {
+	switch e.Option {
+	case "slug":
+		return fmt.Sprintf("Invalid slug: '%s'. Slug must match the regex [a-z0-9-]+", displayValue(e.Value))
+	case "upstream":
+		return fmt.Sprintf("Invalid upstream: '%s'. Upstream must be an absolute http or https URL, without quotes or spaces", displayValue(e.Value))
+	}
+	return fmt.Sprintf("Invalid %s: '%s'", e.Option, displayValue(e.Value))
+}
+
+// displayValue makes v safe to show inside a one-line status message.
+func displayValue(v string) string {
+	cut := false
+	if len(v) > maxShown {
+		v, cut = v[:maxShown], true
+		for !utf8.ValidString(v) && len(v) > maxShown-utf8.UTFMax {
+			v = v[:len(v)-1]
+		}
+	}
+	q := strconv.Quote(v)
+	q = q[1 : len(q)-1]
+	if cut {
+		q += "..."
+	}
+	return q
+}
+
+// Validate checks every option and returns nil, or the *InvalidConfigError
+// of each invalid option joined (slug first); use errors.As to get the first.
+func (c Config) Validate() error {
+	var errs []error
+	for _, e := range c.problems() {
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// problems returns the invalid options in a fixed order: slug, upstream.
+func (c Config) problems() []*InvalidConfigError {
+	var p []*InvalidConfigError
+	if !slugPattern.MatchString(c.Slug) {
+		p = append(p, &InvalidConfigError{Option: "slug", Value: c.Slug})
+	}
+	if !validUpstream(c.Upstream) {
+		p = append(p, &InvalidConfigError{Option: "upstream", Value: c.Upstream})
+	}
+	return p
+}
+
+// validUpstream accepts an absolute http or https URL with a host and
+// nothing that could leave the quoted string in tinyproxy's config file:
+// no quotes, backslashes, white space, or non-printable characters.
+func validUpstream(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
+	}
+	if strings.ContainsFunc(s, func(r rune) bool {
+		return r == '"' || r == '\'' || r == '\\' || unicode.IsSpace(r) || !unicode.IsPrint(r)
+	}) {
+		return false
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Opaque != "" || u.Hostname() == "" {
+		return false
+	}
+	// url.Parse lowercases the scheme; "http:/x" and "http:x" have no "//".
+	if prefix := u.Scheme + "://"; len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return false
+	}
+	return u.Scheme == "http" || u.Scheme == "https"
+}

@@ -1,0 +1,305 @@
+// Package hooks is the tinyproxy charm's logic: it maps a Juju event to a
+// handler, reconciles the workload through the Workload interface, keeps
+// port 8000/tcp open exactly while tinyproxy runs, and after every event
+// sets one unit status chosen by priority (blocked > maintenance > waiting >
+// active; on a tie, the first added wins), as ops' collect-status does.
+//
+// It is the Go port of the charm in the Ops machine-charm tutorial. Hook
+// tools come in through *hooktools.Tools and the workload through
+// Workload, so tests pass fakes (see package charmtest); nothing is global.
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/canonical/jujutest/charm/hooktools"
+)
+
+// Port is the port tinyproxy listens on and the charm opens.
+const Port = 8000
+
+// Defaults for the bounded waits of a Charm whose fields are zero. The
+// tutorial checks 3 times, 1 s apart; we wait as long but check more often,
+// because tinyproxy is usually ready within 50 ms.
+const (
+	DefaultStartTimeout = 3 * time.Second
+	DefaultStopTimeout  = 3 * time.Second
+	DefaultPollInterval = 100 * time.Millisecond
+)
+
+// The status messages the charm sets, besides the invalid-config ones.
+const (
+	MessageNotInstalled = "Waiting for tinyproxy to be installed"
+	MessageNotRunning   = "Waiting for tinyproxy to start"
+)
+
+// Workload is what the charm needs from tinyproxy on the machine;
+// *tinyproxy.Tinyproxy implements it.
+type Workload interface {
+	// IsInstalled reports whether the tinyproxy executable is available.
+	IsInstalled() bool
+	// Install installs the pinned tinyproxy package.
+	Install(ctx context.Context) error
+	// Version returns the installed tinyproxy's version.
+	Version(ctx context.Context) (string, error)
+	// EnsureConfig writes the config file if it differs and reports
+	// whether it wrote.
+	EnsureConfig(slug, upstream string) (changed bool, err error)
+	// IsRunning reports whether a tinyproxy process is alive.
+	IsRunning() bool
+	// Ready returns nil when tinyproxy is running, can take SIGUSR1 and
+	// accepts connections; otherwise an error saying what is missing.
+	Ready(ctx context.Context) error
+	// Start starts tinyproxy (it may not be ready yet when Start returns).
+	Start(ctx context.Context) error
+	// Reload makes the running tinyproxy re-read its config file.
+	Reload() error
+	// Stop stops tinyproxy.
+	Stop(ctx context.Context) error
+	// Uninstall removes tinyproxy and its files.
+	Uninstall(ctx context.Context) error
+}
+
+// Charm handles one Juju event per Run call.
+type Charm struct {
+	Tools    *hooktools.Tools
+	Workload Workload
+	// Sleep waits for d or until ctx is done; nil uses a real timer.
+	// Tests pass a fake clock.
+	Sleep        func(ctx context.Context, d time.Duration) error
+	StartTimeout time.Duration // 0: DefaultStartTimeout
+	StopTimeout  time.Duration // 0: DefaultStopTimeout
+	PollInterval time.Duration // 0: DefaultPollInterval
+}
+
+// Run handles event (e.g. "install", "config-changed"; unknown events
+// have no handler), reconciles the opened port and sets the unit status.
+// If the handler fails, Run logs the error with juju-log at ERROR and
+// returns it without setting a status, as ops does: the hook fails.
+func (c *Charm) Run(ctx context.Context, event string) error {
+	err := c.run(ctx, event)
+	if err != nil {
+		err = fmt.Errorf("%s hook: %w", event, err)
+		if logErr := c.Tools.JujuLog(ctx, hooktools.LevelError, err.Error()); logErr != nil {
+			err = errors.Join(err, logErr)
+		}
+	}
+	return err
+}
+
+func (c *Charm) run(ctx context.Context, event string) error {
+	var cfg Config
+	if err := c.Tools.ConfigGet(ctx, &cfg); err != nil {
+		return fmt.Errorf("reading config: %w", err)
+	}
+	var err error
+	switch event {
+	case "install":
+		err = c.onInstall(ctx)
+	case "start", "config-changed":
+		err = c.configureAndRun(ctx, cfg)
+	case "stop":
+		err = c.onStop(ctx)
+	case "remove":
+		err = c.Workload.Uninstall(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.reconcilePort(ctx); err != nil {
+		return err
+	}
+	return c.Tools.StatusSet(ctx, c.collectStatus(cfg))
+}
+
+func (c *Charm) onInstall(ctx context.Context) error {
+	if c.Workload.IsInstalled() {
+		return nil
+	}
+	if err := c.Workload.Install(ctx); err != nil {
+		return err
+	}
+	version, err := c.Workload.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.Tools.ApplicationVersionSet(ctx, version); err != nil {
+		return err
+	}
+	return c.Tools.JujuLog(ctx, hooktools.LevelInfo, "installed tinyproxy "+version)
+}
+
+// configureAndRun makes tinyproxy run with the current config. An invalid
+// config changes nothing (the status says why); a running proxy keeps its
+// previous config.
+func (c *Charm) configureAndRun(ctx context.Context, cfg Config) error {
+	if cfg.Validate() != nil || !c.Workload.IsInstalled() {
+		return nil
+	}
+	changed, err := c.Workload.EnsureConfig(cfg.Slug, cfg.Upstream)
+	if err != nil {
+		return err
+	}
+	if !c.Workload.IsRunning() {
+		if err := c.Workload.Start(ctx); err != nil {
+			return err
+		}
+		if err := c.waitReady(ctx, "start"); err != nil {
+			return err
+		}
+		return c.Tools.JujuLog(ctx, hooktools.LevelInfo, "started tinyproxy")
+	}
+	if !changed {
+		return nil
+	}
+	if err := c.Workload.Reload(); err != nil {
+		return err
+	}
+	if err := c.waitReady(ctx, "reload"); err != nil {
+		return err
+	}
+	return c.Tools.JujuLog(ctx, hooktools.LevelInfo, "config changed while tinyproxy was running: reloaded it")
+}
+
+func (c *Charm) waitReady(ctx context.Context, after string) error {
+	timeout := or(c.StartTimeout, DefaultStartTimeout)
+	return c.waitFor(ctx, timeout, func() error { return c.Workload.Ready(ctx) },
+		func(last error) error {
+			return fmt.Errorf("tinyproxy was not ready within %v after %s: %w", timeout, after, last)
+		})
+}
+
+func (c *Charm) onStop(ctx context.Context) error {
+	if err := c.Workload.Stop(ctx); err != nil {
+		return err
+	}
+	timeout := or(c.StopTimeout, DefaultStopTimeout)
+	stopped := func() error {
+		if c.Workload.IsRunning() {
+			return errors.New("still running")
+		}
+		return nil
+	}
+	return c.waitFor(ctx, timeout, stopped, func(error) error {
+		return fmt.Errorf("tinyproxy was still running %v after stop", timeout)
+	})
+}
+
+// waitFor checks cond now and after each poll interval until it returns
+// nil or timeout has been slept; then it returns fail(last error).
+func (c *Charm) waitFor(ctx context.Context, timeout time.Duration, cond func() error, fail func(last error) error) error {
+	interval := or(c.PollInterval, DefaultPollInterval)
+	var slept time.Duration
+	for {
+		err := cond()
+		if err == nil {
+			return nil
+		}
+		if slept >= timeout {
+			return fail(err)
+		}
+		if sleepErr := c.sleep(ctx, interval); sleepErr != nil {
+			return fmt.Errorf("%w (wait cut short: %w)", fail(err), sleepErr)
+		}
+		slept += interval
+	}
+}
+
+func (c *Charm) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func or(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// reconcilePort opens Port while tinyproxy runs and closes it otherwise.
+func (c *Charm) reconcilePort(ctx context.Context) error {
+	want := c.Workload.IsRunning()
+	opened, err := c.Tools.OpenedPorts(ctx)
+	if err != nil {
+		return err
+	}
+	port := hooktools.Port{Number: Port, Protocol: "tcp"}
+	has := false
+	for _, p := range opened {
+		has = has || p == port
+	}
+	switch {
+	case want && !has:
+		return c.Tools.OpenPort(ctx, port)
+	case !want && has:
+		return c.Tools.ClosePort(ctx, port)
+	}
+	return nil
+}
+
+// collectStatus proposes statuses in the tutorial's order and returns the
+// one with the highest priority.
+func (c *Charm) collectStatus(cfg Config) hooktools.Status {
+	var sc StatusCollector
+	for _, p := range cfg.problems() {
+		sc.Add(hooktools.Status{Name: hooktools.StatusBlocked, Message: p.StatusMessage()})
+	}
+	if !c.Workload.IsInstalled() {
+		sc.Add(hooktools.Status{Name: hooktools.StatusMaintenance, Message: MessageNotInstalled})
+	}
+	if !c.Workload.IsRunning() {
+		sc.Add(hooktools.Status{Name: hooktools.StatusMaintenance, Message: MessageNotRunning})
+	}
+	sc.Add(hooktools.Status{Name: hooktools.StatusActive})
+	return sc.Status()
+}
+
+// StatusCollector keeps the highest-priority status added to it:
+// blocked > maintenance > waiting > active; on a tie, the first added wins.
+// Its zero value is empty.
+type StatusCollector struct {
+	best  hooktools.Status
+	added bool
+}
+
+func priority(n hooktools.StatusName) int {
+	switch n {
+	case hooktools.StatusBlocked:
+		return 4
+	case hooktools.StatusMaintenance:
+		return 3
+	case hooktools.StatusWaiting:
+		return 2
+	case hooktools.StatusActive:
+		return 1
+	}
+	return 0
+}
+
+// Add proposes s.
+func (sc *StatusCollector) Add(s hooktools.Status) {
+	if !sc.added || priority(s.Name) > priority(sc.best.Name) {
+		sc.best, sc.added = s, true
+	}
+}
+
+// Status returns the winning status; with nothing added, active.
+func (sc *StatusCollector) Status() hooktools.Status {
+	if !sc.added {
+		return hooktools.Status{Name: hooktools.StatusActive}
+	}
+	return sc.best
+}

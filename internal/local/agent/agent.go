@@ -1,0 +1,304 @@
+// Package agent is the local backend's model agent: one process per model
+// ("juju-local agent <model-uuid>", started detached by the CLI) that plays
+// the part of Juju's unit agents (uniters) for every unit of the model.
+//
+// For each unit it runs the charm's hooks in Juju's order (install,
+// leader-elected, config-changed, start; config-changed when the config
+// really changes; update-status on the model's interval; stop and remove on
+// removal), moves the agent and workload statuses as Juju does, runs exec
+// commands and actions in a hook context, and serves the hook tools on a
+// unix socket (internal/hooktool). Hooks are serialized per machine, as
+// Juju's machine lock does. The agent exits when its model disappears from
+// the state, or on SIGTERM/SIGINT (cancelling its context), killing any
+// running hook's process group.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/canonical/jujutest/internal/hooktool"
+	"github.com/canonical/jujutest/internal/local/machine"
+	"github.com/canonical/jujutest/internal/local/proc"
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// Config configures an agent.
+type Config struct {
+	// Store is the state store.
+	Store *state.Store
+	// ModelUUID is the model the agent runs.
+	ModelUUID string
+	// Machine is where the hooks run.
+	Machine machine.Machine
+	// Executable is the juju-local binary: hook-tool links point at it.
+	Executable string
+	// Environ is the agent's environment; hooks get only Juju's hook
+	// variables, with PATH built from this environment's PATH.
+	Environ []string
+	// PollInterval is how often the agent looks for state changes
+	// (0 = 50ms).
+	PollInterval time.Duration
+	// Logf receives the agent's own diagnostic lines (nil = discarded).
+	Logf func(format string, args ...any)
+}
+
+// Agent runs the units of one model.
+type Agent struct {
+	cfg   Config
+	store *state.Store
+	uuid  string
+	srv   *hooktool.Server
+	logs  *state.LogWriter
+	tools string
+
+	// machineLock serializes hooks on the machine, as Juju's machine lock.
+	machineLock sync.Mutex
+
+	mu      sync.Mutex
+	ctx     context.Context // cancelled when the agent stops
+	snap    *state.State    // last state read
+	workers map[string]*unitWorker
+	charms  map[string]*charmInfo // by archive path
+	wg      sync.WaitGroup
+}
+
+// ErrAlreadyRunning is returned by Run when another agent runs the model.
+var ErrAlreadyRunning = errors.New("an agent is already running for this model")
+
+// Run runs the agent until ctx is cancelled or the model disappears.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 50 * time.Millisecond
+	}
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	a := &Agent{
+		cfg:     cfg,
+		store:   cfg.Store,
+		uuid:    cfg.ModelUUID,
+		logs:    state.NewLogWriter(cfg.Store.LogPath(cfg.ModelUUID)),
+		tools:   cfg.Store.ToolsDir(cfg.ModelUUID),
+		workers: map[string]*unitWorker{},
+		charms:  map[string]*charmInfo{},
+	}
+	modelDir := cfg.Store.ModelDir(a.uuid)
+	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+		return err
+	}
+	unlock, err := lockFile(filepath.Join(modelDir, "agent.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	if err := a.linkTools(); err != nil {
+		return err
+	}
+	socket := cfg.Store.SocketPath(a.uuid)
+	srv, err := hooktool.NewServer(socket)
+	if err != nil {
+		return fmt.Errorf("starting the hook-tool server: %w", err)
+	}
+	a.srv = srv
+	defer srv.Close()
+
+	st, err := proc.ReadStat(os.Getpid())
+	if err != nil {
+		return err
+	}
+	found := false
+	err = a.store.Update(ctx, func(s *state.State) error {
+		m := s.Models[a.uuid]
+		if m == nil {
+			return nil
+		}
+		found = true
+		m.Agent = &state.AgentProcess{PID: os.Getpid(), StartTicks: st.StartTicks, Socket: socket, Ready: true}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if !found {
+		return nil
+	}
+	cfg.Logf("agent for model %s running (pid %d)", a.uuid, os.Getpid())
+
+	workCtx, cancel := context.WithCancel(ctx)
+	a.mu.Lock()
+	a.ctx = workCtx
+	a.mu.Unlock()
+	defer func() {
+		cancel()
+		a.wg.Wait()
+	}()
+	return a.loop(workCtx)
+}
+
+// lockFile takes an exclusive non-blocking flock on path.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrAlreadyRunning
+		}
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// linkTools makes the hook-tool directory: one symlink per tool, named
+// after it, pointing at the juju-local binary.
+func (a *Agent) linkTools() error {
+	if err := os.MkdirAll(a.tools, 0o755); err != nil {
+		return err
+	}
+	for _, name := range hooktool.Names() {
+		p := filepath.Join(a.tools, name)
+		if target, err := os.Readlink(p); err == nil && target == a.cfg.Executable {
+			continue
+		}
+		_ = os.Remove(p)
+		if err := os.Symlink(a.cfg.Executable, p); err != nil {
+			return fmt.Errorf("linking hook tool %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// loop watches the state and keeps one worker per unit.
+func (a *Agent) loop(ctx context.Context) error {
+	var lastStamp string
+	ticker := time.NewTicker(a.cfg.PollInterval)
+	defer ticker.Stop()
+	lastFull := time.Time{}
+	for {
+		stamp := a.stamp()
+		if stamp != lastStamp || time.Since(lastFull) > time.Second {
+			lastStamp = stamp
+			lastFull = time.Now()
+			st, err := a.store.Read(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				a.cfg.Logf("reading state: %v", err)
+			} else {
+				m := st.Models[a.uuid]
+				if m == nil {
+					a.cfg.Logf("model %s is gone; agent exiting", a.uuid)
+					return nil
+				}
+				if m.Agent != nil && m.Agent.PID != os.Getpid() && proc.Running(m.Agent.PID, m.Agent.StartTicks) {
+					a.cfg.Logf("another agent (pid %d) owns the model; exiting", m.Agent.PID)
+					return nil
+				}
+				a.setSnapshot(st, m)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// stamp identifies the state file's current version cheaply.
+func (a *Agent) stamp() string {
+	fi, err := os.Stat(a.store.StatePath())
+	if err != nil {
+		return ""
+	}
+	var ino uint64
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		ino = st.Ino
+	}
+	return fmt.Sprintf("%d/%d/%d", fi.ModTime().UnixNano(), fi.Size(), ino)
+}
+
+// setSnapshot records the latest state and wakes the unit workers,
+// starting workers for new units.
+func (a *Agent) setSnapshot(st *state.State, m *state.Model) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.snap = st
+	for _, app := range m.Applications {
+		for name := range app.Units {
+			if a.workers[name] == nil {
+				w := newUnitWorker(a, name)
+				a.workers[name] = w
+				a.wg.Add(1)
+				go func() {
+					defer a.wg.Done()
+					w.run()
+					a.mu.Lock()
+					if a.workers[name] == w {
+						delete(a.workers, name)
+					}
+					a.mu.Unlock()
+				}()
+			}
+		}
+	}
+	for _, w := range a.workers {
+		w.wake()
+	}
+}
+
+// model returns the latest snapshot of the agent's model (nil if gone).
+func (a *Agent) model() *state.Model {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.snap == nil {
+		return nil
+	}
+	return a.snap.Models[a.uuid]
+}
+
+// update changes the model in the state and refreshes the snapshot.
+func (a *Agent) update(ctx context.Context, fn func(m *state.Model) error) error {
+	var snap *state.State
+	err := a.store.Update(ctx, func(st *state.State) error {
+		m := st.Models[a.uuid]
+		if m == nil {
+			return errModelGone
+		}
+		if err := fn(m); err != nil {
+			return err
+		}
+		snap = st
+		return nil
+	})
+	if err == nil && snap != nil {
+		a.mu.Lock()
+		a.snap = snap
+		a.mu.Unlock()
+	}
+	return err
+}
+
+// errModelGone is returned by update when the model no longer exists.
+var errModelGone = errors.New("model is gone")
+
+// log writes a debug-log record.
+func (a *Agent) log(entity, level, module, msg string) {
+	if err := a.logs.Write(state.LogRecord{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: msg}); err != nil {
+		a.cfg.Logf("writing debug-log: %v", err)
+	}
+}

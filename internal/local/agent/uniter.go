@@ -1,0 +1,558 @@
+package agent
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/juju/charm/v12"
+
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// opKind is what a unit does next.
+type opKind int
+
+const (
+	opNone opKind = iota
+	opHook
+	opTask
+	opDelete // remove the unit from the state without more hooks
+)
+
+// op is the next operation of a unit.
+type op struct {
+	kind opKind
+	hook string
+	task *state.Task
+	// wait is how long to sleep when kind is opNone (0 = until woken).
+	wait time.Duration
+}
+
+// charmInfo is what the agent reads from a stored charm archive once.
+type charmInfo struct {
+	archive *charm.CharmArchive
+	config  *charm.Config
+}
+
+// charmFor returns the (cached) charm of an application.
+func (a *Agent) charmFor(app *state.Application) (*charmInfo, error) {
+	a.mu.Lock()
+	ci := a.charms[app.Archive]
+	a.mu.Unlock()
+	if ci != nil {
+		return ci, nil
+	}
+	ch, err := charm.ReadCharmArchive(app.Archive)
+	if err != nil {
+		return nil, err
+	}
+	ci = &charmInfo{archive: ch, config: ch.Config()}
+	a.mu.Lock()
+	a.charms[app.Archive] = ci
+	a.mu.Unlock()
+	return ci, nil
+}
+
+// configSettings returns the application's effective charm settings:
+// every option, defaults applied, values typed by option type.
+func configSettings(app *state.Application, cfg *charm.Config) map[string]any {
+	out := make(map[string]any, len(cfg.Options))
+	for name, opt := range cfg.Options {
+		out[name] = opt.Default
+		if v, ok := app.Config[name]; ok && v != nil {
+			if f, isF := v.(float64); isF && opt.Type == "int" {
+				v = int64(f)
+			}
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// configHash hashes what makes Juju fire config-changed: the settings, the
+// trust setting and the unit's addresses.
+func configHash(app *state.Application, cfg *charm.Config, address string) string {
+	data, _ := json.Marshal(struct {
+		S map[string]any
+		T bool
+		A string
+	}{configSettings(app, cfg), app.Trust, address})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
+}
+
+// unitWorker is the uniter of one unit.
+type unitWorker struct {
+	a      *Agent
+	name   string
+	wakeCh chan struct{}
+	// nextUpdateStatus is when update-status is due next (jittered).
+	nextUpdateStatus time.Time
+	initialised      bool
+}
+
+func newUnitWorker(a *Agent, name string) *unitWorker {
+	return &unitWorker{a: a, name: name, wakeCh: make(chan struct{}, 1)}
+}
+
+// wake makes the worker look at the state again.
+func (w *unitWorker) wake() {
+	select {
+	case w.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// run is the worker's loop: decide, act, wait.
+func (w *unitWorker) run() {
+	ctx := w.a.workerContext()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		m := w.a.model()
+		if m == nil {
+			return
+		}
+		app, u := m.Unit(w.name)
+		if u == nil {
+			return
+		}
+		if !m.AllowHost {
+			// Hooks do not run without the opt-in: only removal proceeds.
+			if u.Life == state.Dying || m.Life == state.Dying {
+				w.deleteUnit(ctx)
+				return
+			}
+			w.sleep(ctx, 0)
+			continue
+		}
+		if !w.initialised {
+			w.initialised = true
+			if err := w.initialise(ctx, app, u); err != nil {
+				w.a.cfg.Logf("unit %s: %v", w.name, err)
+				w.sleep(ctx, time.Second)
+				continue
+			}
+			continue
+		}
+		next := w.nextOp(m, app, u, time.Now())
+		switch next.kind {
+		case opNone:
+			w.sleep(ctx, next.wait)
+		case opDelete:
+			w.deleteUnit(ctx)
+			return
+		case opHook:
+			w.runHook(ctx, next.hook)
+		case opTask:
+			w.runTask(ctx, next.task)
+		}
+	}
+}
+
+// workerContext is the context workers run in: cancelled when the agent
+// stops.
+func (a *Agent) workerContext() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ctx
+}
+
+// sleep waits until woken, ctx is done, or d passes (d = 0: no timeout).
+func (w *unitWorker) sleep(ctx context.Context, d time.Duration) {
+	var timer <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case <-ctx.Done():
+	case <-w.wakeCh:
+	case <-timer:
+	}
+}
+
+// initialise prepares the unit's directory and charm, and sets the
+// "agent initialising" status, as the uniter does when it starts.
+func (w *unitWorker) initialise(ctx context.Context, app *state.Application, u *state.Unit) error {
+	if u.Life != state.Alive || u.Installed {
+		return nil
+	}
+	ci, err := w.a.charmFor(app)
+	if err != nil {
+		return err
+	}
+	charmDir := w.charmDir()
+	if _, err := os.Stat(filepath.Join(charmDir, "metadata.yaml")); err != nil {
+		if err := os.MkdirAll(filepath.Dir(charmDir), 0o755); err != nil {
+			return err
+		}
+		if err := ci.archive.ExpandTo(charmDir); err != nil {
+			return fmt.Errorf("expanding charm: %w", err)
+		}
+	}
+	now := time.Now()
+	return w.a.update(ctx, func(m *state.Model) error {
+		_, u := m.Unit(w.name)
+		if u == nil {
+			return nil
+		}
+		if !u.CharmSetStatus {
+			u.Workload = state.NewStatus("waiting", "agent initialising", now)
+		}
+		return nil
+	})
+}
+
+// charmDir is the unit's charm directory (JUJU_CHARM_DIR).
+func (w *unitWorker) charmDir() string {
+	return filepath.Join(w.a.store.UnitDir(w.a.uuid, w.name), "charm")
+}
+
+// nextOp decides what the unit does next, following Juju's uniter.
+func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Unit, now time.Time) op {
+	dying := u.Life == state.Dying || m.Life == state.Dying
+	forceGone := (u.Force || m.DestroyForce) && !m.DestroyDeadline.IsZero() && now.After(m.DestroyDeadline)
+	if dying {
+		switch {
+		case forceGone:
+			return op{kind: opDelete}
+		case u.HookError != "":
+			if u.Force || m.DestroyForce || app.Force {
+				return op{kind: opDelete}
+			}
+			return op{kind: opNone}
+		case u.Started && !u.Stopped:
+			return op{kind: opHook, hook: "stop"}
+		case u.Installed:
+			return op{kind: opHook, hook: "remove"}
+		default:
+			return op{kind: opDelete}
+		}
+	}
+	if t := w.pendingTask(m); t != nil && u.Installed {
+		return op{kind: opTask, task: t}
+	}
+	if u.HookError != "" {
+		return op{kind: opNone}
+	}
+	if !u.Installed {
+		return op{kind: opHook, hook: "install"}
+	}
+	if !u.LeaderElected {
+		if app.Leader == u.Name {
+			return op{kind: opHook, hook: "leader-elected"}
+		}
+		return op{kind: opHook, hook: "leader-settings-changed"}
+	}
+	if ci, err := w.a.charmFor(app); err == nil {
+		if configHash(app, ci.config, w.address(m)) != u.ConfigHash {
+			return op{kind: opHook, hook: "config-changed"}
+		}
+	}
+	if !u.Started {
+		return op{kind: opHook, hook: "start"}
+	}
+	interval := m.UpdateStatusInterval()
+	if w.nextUpdateStatus.IsZero() {
+		w.nextUpdateStatus = jitter(u.LastUpdateStatus, interval, now)
+	}
+	if !now.Before(w.nextUpdateStatus) {
+		return op{kind: opHook, hook: "update-status"}
+	}
+	return op{kind: opNone, wait: w.nextUpdateStatus.Sub(now)}
+}
+
+// jitter returns when update-status is next due: interval × a random
+// factor in [0.8, 1.2) after the last run (or after now if it never ran),
+// as Juju's uniter timer does.
+func jitter(last time.Time, interval time.Duration, now time.Time) time.Time {
+	if last.IsZero() {
+		last = now
+	}
+	f := 0.8 + 0.4*rand.Float64()
+	return last.Add(time.Duration(float64(interval) * f))
+}
+
+// pendingTask returns the unit's oldest pending task.
+func (w *unitWorker) pendingTask(m *state.Model) *state.Task {
+	var pending []*state.Task
+	for _, t := range m.Tasks {
+		if t.Unit == w.name && t.Status == state.TaskPending {
+			pending = append(pending, t)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	sort.Slice(pending, func(i, j int) bool { return taskLess(pending[i], pending[j]) })
+	return pending[0]
+}
+
+func taskLess(a, b *state.Task) bool {
+	if !a.Enqueued.Equal(b.Enqueued) {
+		return a.Enqueued.Before(b.Enqueued)
+	}
+	return len(a.ID) < len(b.ID) || (len(a.ID) == len(b.ID) && a.ID < b.ID)
+}
+
+// address returns the unit's machine address.
+func (w *unitWorker) address(m *state.Model) string {
+	_, u := m.Unit(w.name)
+	if u != nil {
+		if mc := m.Machines[u.Machine]; mc != nil {
+			return mc.Address
+		}
+	}
+	return w.a.cfg.Machine.Addresses()[0]
+}
+
+// deleteUnit removes the unit from the state (and its application when it
+// was the last unit of a dying application), electing a new leader when
+// the leader goes.
+func (w *unitWorker) deleteUnit(ctx context.Context) {
+	err := w.a.update(ctx, func(m *state.Model) error {
+		app, u := m.Unit(w.name)
+		if u == nil {
+			return nil
+		}
+		delete(app.Units, w.name)
+		if app.Leader == w.name {
+			app.Leader = ""
+			names := app.UnitNames()
+			for _, n := range names {
+				if app.Units[n].Life == state.Alive {
+					app.Leader = n
+					app.Units[n].LeaderElected = false
+					break
+				}
+			}
+		}
+		for id, t := range m.Tasks {
+			if t.Unit == w.name && !t.Done() {
+				t.Status = state.TaskAborted
+				t.Message = "unit removed"
+				t.Completed = time.Now()
+				m.Tasks[id] = t
+			}
+		}
+		if len(app.Units) == 0 && app.Life == state.Dying {
+			delete(m.Applications, app.Name)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errModelGone) {
+		w.a.cfg.Logf("removing unit %s: %v", w.name, err)
+	}
+	_ = os.RemoveAll(w.a.store.UnitDir(w.a.uuid, w.name))
+}
+
+// hookStatusBefore returns the workload status Juju sets before a hook (if
+// any), and whether it applies only when the charm has not set a status.
+func hookStatusBefore(hook string) (status, message string, onlyIfUnset bool) {
+	switch hook {
+	case "install":
+		return "maintenance", "installing charm software", true
+	case "stop":
+		return "maintenance", "stopping charm software", false
+	case "remove":
+		return "maintenance", "cleaning up prior to charm deletion", false
+	}
+	return "", "", false
+}
+
+// runHook runs one hook of the unit with the machine lock held, and
+// commits its effects.
+func (w *unitWorker) runHook(ctx context.Context, hook string) {
+	w.a.machineLock.Lock()
+	defer w.a.machineLock.Unlock()
+	m := w.a.model()
+	if m == nil {
+		return
+	}
+	app, u := m.Unit(w.name)
+	if u == nil {
+		return
+	}
+	ci, err := w.a.charmFor(app)
+	if err != nil {
+		w.a.cfg.Logf("unit %s: %v", w.name, err)
+		return
+	}
+	hash := configHash(app, ci.config, w.address(m))
+	now := time.Now()
+	err = w.a.update(ctx, func(m *state.Model) error {
+		_, u := m.Unit(w.name)
+		if u == nil {
+			return errUnitGone
+		}
+		if st, msg, onlyIfUnset := hookStatusBefore(hook); st != "" && (!onlyIfUnset || !u.CharmSetStatus) {
+			u.Workload = state.NewStatus(st, msg, now)
+		}
+		if hook != "update-status" {
+			u.Agent = state.NewStatus("executing", fmt.Sprintf("running %s hook", hook), now)
+		}
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	hc := newHookContext(w.a, w.name, hook, nil)
+	res, runErr := w.a.runProcess(ctx, w, hc, hookSpec{hook: hook})
+	if ctx.Err() != nil {
+		return
+	}
+	failed := runErr != nil || res.code != 0
+	if failed {
+		reason := fmt.Sprintf("exit status %d", res.code)
+		if runErr != nil {
+			reason = runErr.Error()
+		}
+		w.a.log(u.Tag(), "ERROR", "juju.worker.uniter.operation", fmt.Sprintf("hook %q (via %s) failed: %s", hook, res.via, reason))
+	} else if res.via != "" {
+		w.a.log(u.Tag(), "INFO", "juju.worker.uniter.operation", fmt.Sprintf("ran %q hook (via %s)", hook, res.via))
+	} else {
+		w.a.log(u.Tag(), "INFO", "juju.worker.uniter.operation", fmt.Sprintf("skipped %q hook (missing)", hook))
+	}
+	now = time.Now()
+	err = w.a.update(ctx, func(m *state.Model) error {
+		app, u := m.Unit(w.name)
+		if u == nil {
+			return errUnitGone
+		}
+		if failed {
+			u.HookError = hook
+			u.HookErrorSince = now
+			u.Agent = state.NewStatus("idle", "", now)
+			return nil
+		}
+		hc.commit(u)
+		switch hook {
+		case "install":
+			u.Installed = true
+		case "leader-elected", "leader-settings-changed":
+			u.LeaderElected = true
+		case "config-changed":
+			u.ConfigHash = hash
+		case "start":
+			u.Started = true
+			if !u.CharmSetStatus {
+				u.Workload = state.NewStatus("unknown", "", now)
+			}
+		case "update-status":
+			u.LastUpdateStatus = now
+		case "stop":
+			u.Stopped = true
+			u.Workload = state.NewStatus("maintenance", "", now)
+		case "remove":
+			u.Workload = state.NewStatus("terminated", "", now)
+			u.Installed = false
+		}
+		if hook == "update-status" {
+			return nil
+		}
+		// The agent is idle only when nothing else is pending.
+		if next := w.nextOp(m, app, u, now); next.kind == opNone {
+			u.Agent = state.NewStatus("idle", "", now)
+		}
+		return nil
+	})
+	if hook == "update-status" {
+		w.nextUpdateStatus = time.Time{}
+	}
+	if err != nil && !errors.Is(err, errUnitGone) && !errors.Is(err, errModelGone) {
+		w.a.cfg.Logf("unit %s: committing %s: %v", w.name, hook, err)
+	}
+}
+
+// errUnitGone is returned when the unit disappeared while it ran.
+var errUnitGone = errors.New("unit is gone")
+
+// runTask runs an exec command or an action of the unit.
+func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
+	if t.Kind == state.TaskAction {
+		w.a.machineLock.Lock()
+		defer w.a.machineLock.Unlock()
+	}
+	now := time.Now()
+	label := "juju-exec"
+	if t.Kind == state.TaskAction {
+		label = t.Action
+	}
+	err := w.a.update(ctx, func(m *state.Model) error {
+		_, u := m.Unit(w.name)
+		task := m.Tasks[t.ID]
+		if u == nil || task == nil {
+			return errUnitGone
+		}
+		if task.Status != state.TaskPending {
+			return errUnitGone
+		}
+		task.Status = state.TaskRunning
+		task.Started = now
+		u.Agent = state.NewStatus("executing", "running action "+label, now)
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	hc := newHookContext(w.a, w.name, "", t)
+	spec := hookSpec{task: t}
+	res, runErr := w.a.runProcess(ctx, w, hc, spec)
+	if ctx.Err() != nil {
+		return
+	}
+	now = time.Now()
+	err = w.a.update(ctx, func(m *state.Model) error {
+		app, u := m.Unit(w.name)
+		task := m.Tasks[t.ID]
+		if task == nil {
+			return errUnitGone
+		}
+		task.Completed = now
+		task.ReturnCode = res.code
+		task.Stdout = res.stdout
+		task.Stderr = res.stderr
+		hc.finishTask(task)
+		switch {
+		case runErr != nil:
+			task.Status = state.TaskFailed
+			task.Message = runErr.Error()
+		case t.Kind == state.TaskExec:
+			task.Status = state.TaskCompleted
+		case res.missing:
+			task.Status = state.TaskFailed
+			task.Message = fmt.Sprintf("action not implemented on unit %q", w.name)
+		case hc.actionFailed:
+			task.Status = state.TaskFailed
+		case res.code != 0:
+			task.Status = state.TaskFailed
+			task.Message = fmt.Sprintf("exit status %d", res.code)
+		default:
+			task.Status = state.TaskCompleted
+		}
+		if u != nil {
+			if t.Kind == state.TaskAction && task.Status != state.TaskFailed {
+				hc.commit(u)
+			}
+			if next := w.nextOp(m, app, u, now); next.kind == opNone || u.HookError != "" {
+				u.Agent = state.NewStatus("idle", "", now)
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnitGone) && !errors.Is(err, errModelGone) {
+		w.a.cfg.Logf("unit %s: finishing task %s: %v", w.name, t.ID, err)
+	}
+}

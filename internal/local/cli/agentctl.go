@@ -1,0 +1,318 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/canonical/jujutest/internal/local/agent"
+	"github.com/canonical/jujutest/internal/local/machine"
+	"github.com/canonical/jujutest/internal/local/proc"
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// agentStopGrace is how long destroy-model waits for the agent to exit
+// after SIGTERM before it kills the agent's process group.
+const agentStopGrace = 10 * time.Second
+
+// defaultForceTimeout bounds a forced model destruction when --timeout is
+// not given.
+const defaultForceTimeout = 60 * time.Second
+
+// ensureAgent makes sure the model's agent runs, when the model has opted
+// in to running hooks: it starts "juju-local agent <uuid>" detached (own
+// session) and records its pid. It does nothing otherwise.
+func (r *run) ensureAgent(uuid string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the juju-local binary: %w", err)
+	}
+	return r.store.Update(r.ctx, func(st *state.State) error {
+		m := st.Models[uuid]
+		if m == nil || !m.AllowHost {
+			return nil
+		}
+		if m.Agent != nil && proc.Running(m.Agent.PID, m.Agent.StartTicks) {
+			return nil
+		}
+		pid, ticks, err := r.startAgent(exe, uuid)
+		if err != nil {
+			return err
+		}
+		m.Agent = &state.AgentProcess{PID: pid, StartTicks: ticks, Socket: r.store.SocketPath(uuid)}
+		return nil
+	})
+}
+
+// startAgent starts the agent process for a model in a new session, with
+// its output going to the model's agent log.
+func (r *run) startAgent(exe, uuid string) (int, uint64, error) {
+	dir := r.store.ModelDir(uuid)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, 0, err
+	}
+	out, err := os.OpenFile(r.store.AgentLogPath(uuid), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer out.Close()
+	cmd := exec.Command(exe, "agent", uuid)
+	env := make([]string, 0, len(r.envKV)+1)
+	for _, kv := range r.envKV {
+		if !strings.HasPrefix(kv, state.EnvDataDir+"=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, state.EnvDataDir+"="+r.store.Dir())
+	cmd.Dir = dir
+	cmd.Stdout = out
+	cmd.Stderr = out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, 0, fmt.Errorf("starting the model agent: %w", err)
+	}
+	pid := cmd.Process.Pid
+	// Reap the agent if it exits while this process still runs (in-process
+	// callers such as tests); a CLI process exits first and init reaps it.
+	go func() { _ = cmd.Wait() }()
+	var ticks uint64
+	if st, err := proc.ReadStat(pid); err == nil {
+		ticks = st.StartTicks
+	}
+	return pid, ticks, nil
+}
+
+// ensureAgentOrReap makes sure dying units go away: through the agent when
+// the model runs hooks, else at once (their hooks never ran).
+func (r *run) ensureAgentOrReap(uuid string) error {
+	var reap bool
+	err := r.store.Update(r.ctx, func(st *state.State) error {
+		m := st.Models[uuid]
+		if m == nil {
+			return nil
+		}
+		if m.AllowHost {
+			return nil
+		}
+		reap = true
+		removeDyingUnits(m)
+		return nil
+	})
+	if err != nil || reap {
+		return err
+	}
+	return r.ensureAgent(uuid)
+}
+
+// removeDyingUnits deletes dying units (and dying applications left
+// without units) from the model without running hooks.
+func removeDyingUnits(m *state.Model) {
+	for name, a := range m.Applications {
+		for un, u := range a.Units {
+			if u.Life == state.Dying || m.Life == state.Dying {
+				delete(a.Units, un)
+				if a.Leader == un {
+					a.Leader = ""
+				}
+			}
+		}
+		if a.Leader == "" {
+			for _, un := range a.UnitNames() {
+				a.Leader = un
+				break
+			}
+		}
+		if len(a.Units) == 0 && (a.Life == state.Dying || m.Life == state.Dying) {
+			delete(m.Applications, name)
+		}
+	}
+}
+
+// destroyModel destroys a model as Juju does: its units are removed
+// (running their stop and remove hooks; bounded with --force), the agent
+// is stopped (SIGTERM, bounded wait, SIGKILL of its group), and the
+// model's state and files are removed. It waits for all of it.
+func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWait bool) error {
+	now := time.Now()
+	var deadline time.Time
+	if force {
+		switch {
+		case noWait:
+			deadline = now
+		case timeout >= 0:
+			deadline = now.Add(timeout)
+		default:
+			deadline = now.Add(defaultForceTimeout)
+		}
+	}
+	var name string
+	err := r.store.Update(r.ctx, func(st *state.State) error {
+		m := st.Models[uuid]
+		if m == nil {
+			return &modelNotFoundError{uuid}
+		}
+		name = m.Name
+		m.Life = state.Dying
+		m.Status = state.NewStatus("destroying", "", now)
+		m.DestroyForce = m.DestroyForce || force
+		if force {
+			m.DestroyDeadline = deadline
+		}
+		for _, a := range m.Applications {
+			a.Life = state.Dying
+			for _, u := range a.Units {
+				u.Life = state.Dying
+			}
+		}
+		if !m.AllowHost {
+			removeDyingUnits(m)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.ensureAgent(uuid); err != nil {
+		return err
+	}
+
+	// Wait for the units to go, reporting progress as Juju does.
+	reported := ""
+	interval := 10 * time.Millisecond
+	lineLen := 0
+	for {
+		st, err := r.store.Read(r.ctx)
+		if err != nil {
+			return err
+		}
+		m := st.Models[uuid]
+		if m == nil || len(m.Applications) == 0 {
+			break
+		}
+		if force && time.Now().After(deadline.Add(agentStopGrace)) {
+			break
+		}
+		if m.AllowHost && (m.Agent == nil || !proc.Running(m.Agent.PID, m.Agent.StartTicks)) {
+			if err := r.ensureAgent(uuid); err != nil {
+				return err
+			}
+		}
+		msg := fmt.Sprintf("Waiting for model to be removed, %d machine(s), %d application(s)", len(m.Machines), len(m.Applications))
+		if msg == reported {
+			if lineLen == 80 {
+				fmt.Fprintln(r.stderr)
+				lineLen = 0
+			}
+			fmt.Fprint(r.stderr, ".")
+			lineLen++
+		} else {
+			fmt.Fprintf(r.stderr, "\n%s...", msg)
+			reported = msg
+			lineLen = len(msg) + 3
+		}
+		select {
+		case <-r.ctx.Done():
+			fmt.Fprint(r.stderr, "\n\ndestroy model is still running in the background...\n")
+			return errSilent
+		case <-time.After(interval):
+		}
+		interval *= 2
+		if interval > 2*time.Second {
+			interval = 2 * time.Second
+		}
+	}
+	if err := r.stopAgent(uuid); err != nil {
+		return err
+	}
+	err = r.store.Update(r.ctx, func(st *state.State) error {
+		delete(st.Models, uuid)
+		if st.CurrentModel == name {
+			st.CurrentModel = ""
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_ = os.Remove(r.store.SocketPath(uuid))
+	if err := os.RemoveAll(r.store.ModelDir(uuid)); err != nil {
+		return fmt.Errorf("removing model files: %w", err)
+	}
+	fmt.Fprint(r.stderr, "\nModel destroyed.\n")
+	return nil
+}
+
+// stopAgent stops the model's agent and any hook process group it left.
+func (r *run) stopAgent(uuid string) error {
+	st, err := r.store.Read(r.ctx)
+	if err != nil {
+		return err
+	}
+	m := st.Models[uuid]
+	if m != nil && m.Agent != nil {
+		if err := proc.StopGroup(m.Agent.PID, m.Agent.StartTicks, agentStopGrace); err != nil {
+			return fmt.Errorf("stopping the model agent: %w", err)
+		}
+	}
+	// Hook process groups the agent recorded (it kills them itself when
+	// it exits normally).
+	running := filepath.Join(r.store.ModelDir(uuid), "running")
+	entries, _ := os.ReadDir(running)
+	for _, e := range entries {
+		if pgid, err := strconv.Atoi(e.Name()); err == nil && pgid > 1 {
+			_ = proc.StopGroup(pgid, 0, time.Second)
+		}
+	}
+	return nil
+}
+
+// cmdAgent is the hidden "agent <model-uuid>" command: the model agent.
+func (r *run) cmdAgent(args []string) error {
+	if len(args) != 1 {
+		return usagef("usage: juju-local agent <model-uuid>")
+	}
+	dir, err := state.DefaultDir(r.env.get)
+	if err != nil {
+		return err
+	}
+	store, err := state.Open(dir)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(r.ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	err = agent.Run(ctx, agent.Config{
+		Store:      store,
+		ModelUUID:  args[0],
+		Machine:    machine.NewHost(),
+		Executable: exe,
+		Environ:    r.envKV,
+		Logf: func(format string, args ...any) {
+			fmt.Fprintf(r.stderr, "%s "+format+"\n", append([]any{time.Now().Format(time.RFC3339)}, args...)...)
+		},
+	})
+	if errors.Is(err, agent.ErrAlreadyRunning) {
+		return nil
+	}
+	return err
+}
+
+// waitContext returns ctx bounded by d (d <= 0: unbounded).
+func waitContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d)
+}

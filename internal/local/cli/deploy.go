@@ -1,0 +1,728 @@
+package cli
+
+import (
+	"archive/zip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/juju/charm/v12"
+	corebase "github.com/juju/juju/core/base"
+	"github.com/juju/names/v5"
+	"gopkg.in/yaml.v2"
+
+	"github.com/canonical/jujutest/internal/local/machine"
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// stringsValue is a repeatable string flag.
+type stringsValue struct{ p *[]string }
+
+func (v stringsValue) Set(s string) error { *v.p = append(*v.p, s); return nil }
+func (v stringsValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strings.Join(*v.p, ",")
+}
+
+// hostOptInError explains why hooks do not run and how to allow them.
+func hostOptInError() error {
+	return fmt.Errorf("the local backend runs charm hooks directly on this host (machine \"0\"), where they may " +
+		"install packages, change /etc and start daemons; it does so only when you opt in: set " +
+		EnvAllowHost + "=1 in the environment (or pass --allow-host to deploy)")
+}
+
+func (r *run) cmdDeploy(args []string) error {
+	fs := r.flags("deploy")
+	model := modelFlag(fs)
+	numUnits := 1
+	var configs, resources, storage, attachStorage, overlays []string
+	var to, baseFlag, series, constraints, bind, channel, revision string
+	var trust, force, dryRun, allowHost, mapMachines bool
+	fs.IntVar(&numUnits, "n", 1, "Number of application units to deploy for principal charms")
+	fs.IntVar(&numUnits, "num-units", 1, "")
+	fs.Var(stringsValue{&configs}, "config", "Either a path to yaml-formatted application config file or a key=value pair")
+	fs.StringVar(&to, "to", "", "The machine and/or container to deploy the unit in (bypasses constraints)")
+	fs.StringVar(&baseFlag, "base", "", "The base on which to deploy")
+	fs.StringVar(&series, "series", "", "The series on which to deploy (deprecated)")
+	fs.StringVar(&constraints, "constraints", "", "Set application constraints")
+	fs.StringVar(&bind, "bind", "", "Configure application endpoint bindings to spaces")
+	fs.StringVar(&channel, "channel", "", "Channel to use when deploying a charm or bundle from Charmhub")
+	fs.StringVar(&revision, "revision", "", "The revision to deploy")
+	fs.Var(stringsValue{&resources}, "resource", "Resource to be uploaded to the controller")
+	fs.Var(stringsValue{&storage}, "storage", "Charm storage directives")
+	fs.Var(stringsValue{&attachStorage}, "attach-storage", "Existing storage to attach to the deployed unit")
+	fs.Var(stringsValue{&overlays}, "overlay", "Bundles to overlay on the primary bundle, applied in order")
+	fs.BoolVar(&mapMachines, "map-machines", false, "")
+	fs.BoolVar(&trust, "trust", false, "Allows charm to run hooks that require access credentials")
+	fs.BoolVar(&force, "force", false, "Allow a charm/bundle to be deployed which bypasses checks")
+	fs.BoolVar(&dryRun, "dry-run", false, "Just show what the deploy would do")
+	fs.BoolVar(&allowHost, "allow-host", false, "juju-local: allow the charm's hooks to run on this host")
+	if err := r.parse(fs, args); err != nil {
+		return err
+	}
+	if series != "" && baseFlag != "" {
+		return usagef("--series and --base cannot be specified together")
+	}
+	rest := fs.Args()
+	switch len(rest) {
+	case 0:
+		return usagef("no charm or bundle specified")
+	case 1, 2:
+	default:
+		return usagef("unrecognized args: %s", quoteArgs(rest[2:]))
+	}
+	if numUnits < 0 {
+		return usagef("--num-units must be a positive integer")
+	}
+	charmPath := rest[0]
+	if p, ok := strings.CutPrefix(charmPath, "local:"); ok {
+		charmPath = p
+	}
+	if !strings.HasPrefix(charmPath, ".") && !filepath.IsAbs(charmPath) {
+		return fmt.Errorf("juju-local deploys local charms only: %q is not a path; give the charm archive's path starting with \".\" or \"/\" (e.g. ./%s.charm)", rest[0], rest[0])
+	}
+	var requested corebase.Base
+	if baseFlag != "" {
+		b, err := corebase.ParseBaseFromString(baseFlag)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		requested = b
+	}
+
+	// Read and validate the charm with Juju's own reader.
+	if _, err := os.Stat(charmPath); err != nil {
+		return fmt.Errorf("no charm was found at %q", charmPath)
+	}
+	ch, err := charm.ReadCharm(charmPath)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) || strings.Contains(err.Error(), zip.ErrFormat.Error()) {
+			return fmt.Errorf("invalid charm or bundle provided at %q", charmPath)
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("charm or bundle at %q: charm not found: %s", charmPath, charmPath)
+		}
+		return fmt.Errorf("attempting to deploy %q: %w", charmPath, err)
+	}
+	meta := ch.Meta()
+	if meta.Subordinate {
+		return fmt.Errorf("juju-local cannot deploy subordinate charm %q: relations are not modelled", meta.Name)
+	}
+	hasHooks, err := charmHasHooksOrDispatch(ch)
+	if err != nil {
+		return err
+	}
+	if !hasHooks {
+		return fmt.Errorf("invalid charm %q: has no hooks nor dispatch file", meta.Name)
+	}
+	appName := meta.Name
+	if len(rest) == 2 {
+		appName = rest[1]
+	}
+
+	// Choose the base: the requested one (if the charm supports it) or the
+	// charm's first; the host's own when the charm declares none.
+	host := machine.NewHost()
+	base, err := chooseBase(ch, requested, force)
+	if err != nil {
+		return err
+	}
+	if base.Empty() {
+		hb := host.Base()
+		base = corebase.MakeDefaultBase(hb.Name, hb.Channel)
+	}
+
+	// Parse the config with Juju's own rules (charm/v12 Config).
+	settings, err := parseDeployConfig(ch.Config(), appName, configs)
+	if err != nil {
+		return err
+	}
+
+	if dryRun {
+		r.infof("%q from local charm %q, revision %d on %s would be deployed", appName, meta.Name, 0, base.DisplayString())
+		return nil
+	}
+	if !r.allowHost() && !allowHost {
+		_, m, err := r.readModel(*model)
+		if err != nil {
+			return err
+		}
+		if !m.AllowHost {
+			return hostOptInError()
+		}
+	}
+
+	// Store the charm (Juju uploads it, and counts a revision, before it
+	// tries to add the application).
+	now := time.Now()
+	var rev int
+	var uuid string
+	var archive string
+	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		if m.Life != state.Alive {
+			return fmt.Errorf("model %q is being destroyed", m.Name)
+		}
+		if m.CharmRevisions == nil {
+			m.CharmRevisions = map[string]int{}
+		}
+		rev = m.CharmRevisions[meta.Name]
+		m.CharmRevisions[meta.Name] = rev + 1
+		uuid = m.UUID
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	archive = r.store.ArchivePath(uuid, meta.Name, rev)
+	if err := storeCharm(ch, charmPath, archive); err != nil {
+		return err
+	}
+	r.infof("Located local charm %q, revision %d", meta.Name, rev)
+	r.infof("Deploying %q from local charm %q, revision %d on %s", appName, meta.Name, rev, base.String())
+
+	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		if !names.IsValidApplication(appName) {
+			return fmt.Errorf("cannot add application %q: invalid name", appName)
+		}
+		if m.Applications[appName] != nil {
+			return fmt.Errorf("cannot add application %q: application already exists:\n"+
+				"deploy application using an alias name:\n    juju deploy <application> <alias>\n"+
+				"or use remove-application to remove the existing one and try again.", appName)
+		}
+		if r.allowHost() || allowHost {
+			m.AllowHost = true
+		}
+		a := &state.Application{
+			Name:         appName,
+			CharmName:    meta.Name,
+			CharmRev:     rev,
+			Archive:      archive,
+			CharmVersion: charmVersion(ch),
+			Endpoints:    charmEndpoints(meta),
+			Base:         state.Base{Name: base.OS, Channel: base.Channel.Track},
+			Life:         state.Alive,
+			Config:       settings,
+			Trust:        trust,
+			Units:        map[string]*state.Unit{},
+			Created:      now,
+		}
+		m.Applications[appName] = a
+		addUnits(m, a, host, numUnits, now)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.ensureAgent(uuid)
+}
+
+// charmVersion returns the charm's version file content, if any.
+func charmVersion(ch charm.Charm) string {
+	if v, ok := ch.(interface{ Version() string }); ok {
+		return v.Version()
+	}
+	return ""
+}
+
+// charmHasHooksOrDispatch reports whether the charm has a dispatch file or
+// a hook in hooks/, as Juju's client requires before uploading it.
+func charmHasHooksOrDispatch(ch charm.Charm) (bool, error) {
+	switch c := ch.(type) {
+	case *charm.CharmArchive:
+		zr, err := zip.OpenReader(c.Path)
+		if err != nil {
+			return false, err
+		}
+		defer zr.Close()
+		for _, f := range zr.File {
+			if strings.Contains(f.Name, "dispatch") {
+				return true, nil
+			}
+			if filepath.Dir(f.Name) == "hooks" && (f.Mode().IsRegular() || f.Mode()&fs.ModeSymlink != 0) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case *charm.CharmDir:
+		if _, err := os.Stat(filepath.Join(c.Path, "dispatch")); err == nil {
+			return true, nil
+		}
+		entries, _ := os.ReadDir(filepath.Join(c.Path, "hooks"))
+		for _, e := range entries {
+			if !e.IsDir() {
+				return true, nil
+			}
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("unknown charm type %T", ch)
+}
+
+// chooseBase picks the application's base from the charm's manifest bases
+// and the requested base, with Juju's error when the charm does not
+// support the requested one.
+func chooseBase(ch charm.Charm, requested corebase.Base, force bool) (corebase.Base, error) {
+	var supported []corebase.Base
+	if mf := ch.Manifest(); mf != nil {
+		for _, b := range mf.Bases {
+			cb, err := corebase.ParseBase(b.Name, b.Channel.String())
+			if err != nil {
+				return corebase.Base{}, err
+			}
+			supported = append(supported, cb)
+		}
+	}
+	if requested.Empty() {
+		if len(supported) > 0 {
+			return supported[0], nil
+		}
+		return corebase.Base{}, nil
+	}
+	if len(supported) == 0 || force {
+		return requested, nil
+	}
+	for _, s := range supported {
+		if s.IsCompatible(requested) {
+			return s, nil
+		}
+	}
+	display := make([]string, len(supported))
+	for i, s := range supported {
+		display[i] = s.DisplayString()
+	}
+	return corebase.Base{}, fmt.Errorf("base %q not supported by charm, the charm supported bases are: %s. Use --force to deploy the charm anyway.",
+		requested.DisplayString(), strings.Join(display, ", "))
+}
+
+// charmEndpoints lists the charm's relation endpoints and extra bindings.
+func charmEndpoints(meta *charm.Meta) []string {
+	var eps []string
+	for name := range meta.CombinedRelations() {
+		eps = append(eps, name)
+	}
+	for name := range meta.ExtraBindings {
+		eps = append(eps, name)
+	}
+	sort.Strings(eps)
+	return eps
+}
+
+// storeCharm copies the charm archive (or archives a charm directory) to
+// dst.
+func storeCharm(ch charm.Charm, src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp := dst + ".tmp"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if dir, ok := ch.(*charm.CharmDir); ok {
+		err = dir.ArchiveTo(out)
+	} else {
+		var in *os.File
+		in, err = os.Open(src)
+		if err == nil {
+			_, err = io.Copy(out, in)
+			in.Close()
+		}
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("storing charm: %w", err)
+	}
+	return os.Rename(tmp, dst)
+}
+
+// parseDeployConfig parses deploy's --config values (YAML files with an
+// "app:" key, and key=value pairs, which win) with charm/v12's own parsing
+// and validation, and returns the settings to store (nil values dropped).
+func parseDeployConfig(cfg *charm.Config, appName string, configs []string) (map[string]any, error) {
+	var files []string
+	kv := map[string]string{}
+	for _, c := range configs {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok {
+			files = append(files, c)
+			continue
+		}
+		if strings.HasPrefix(v, "@") {
+			data, err := os.ReadFile(v[1:])
+			if err != nil {
+				return nil, err
+			}
+			v = string(data)
+		}
+		kv[k] = v
+	}
+	if len(files) > 1 {
+		return nil, usagef("only a single config YAML file can be specified, got %d", len(files))
+	}
+	settings := charm.Settings{}
+	if len(files) == 1 {
+		data, err := os.ReadFile(files[0])
+		if err != nil {
+			return nil, err
+		}
+		s, err := cfg.ParseSettingsYAML(data, appName)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range s {
+			settings[k] = v
+		}
+	}
+	s, err := cfg.ParseSettingsStrings(kv)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range s {
+		settings[k] = v
+	}
+	valid, err := cfg.ValidateSettings(settings)
+	if err != nil {
+		return nil, err
+	}
+	return dropNil(valid), nil
+}
+
+// dropNil returns the settings without nil values (nil = unset), or nil if
+// none are left.
+func dropNil(s charm.Settings) map[string]any {
+	out := map[string]any{}
+	for k, v := range s {
+		if v != nil {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// addUnits adds n units of a to machine 0 (the host), creating the machine
+// if needed. The first unit of an application without a leader leads.
+func addUnits(m *state.Model, a *state.Application, host machine.Machine, n int, now time.Time) []string {
+	if m.Machines[host.ID()] == nil {
+		b := host.Base()
+		m.Machines[host.ID()] = &state.Machine{
+			ID:         host.ID(),
+			Hostname:   host.Hostname(),
+			Address:    host.Addresses()[0],
+			Base:       state.Base{Name: b.Name, Channel: b.Channel},
+			Created:    now,
+			InstanceID: host.InstanceID(),
+			Hardware:   host.Hardware(),
+		}
+	}
+	var added []string
+	for i := 0; i < n; i++ {
+		name := fmt.Sprintf("%s/%d", a.Name, a.NextUnit)
+		a.NextUnit++
+		a.Units[name] = &state.Unit{
+			Name:     name,
+			Machine:  host.ID(),
+			Life:     state.Alive,
+			Workload: state.NewStatus("waiting", "waiting for machine", now),
+			Agent:    state.NewStatus("allocating", "", now),
+			Created:  now,
+		}
+		if a.Leader == "" {
+			a.Leader = name
+		}
+		added = append(added, name)
+	}
+	return added
+}
+
+func (r *run) cmdAddUnit(args []string) error {
+	fs := r.flags("add-unit")
+	model := modelFlag(fs)
+	n := 1
+	var to string
+	var attach []string
+	fs.IntVar(&n, "n", 1, "Number of units to add")
+	fs.IntVar(&n, "num-units", 1, "")
+	fs.StringVar(&to, "to", "", "The machine and/or container to deploy the unit in (bypasses constraints)")
+	fs.Var(stringsValue{&attach}, "attach-storage", "Existing storage to attach to the deployed unit")
+	if err := r.parse(fs, args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	switch len(rest) {
+	case 0:
+		return usagef("no application specified")
+	case 1:
+	default:
+		return usagef("unrecognized args: %s", quoteArgs(rest[1:]))
+	}
+	if n < 1 {
+		return usagef("--num-units must be a positive integer")
+	}
+	appName := rest[0]
+	if !names.IsValidApplication(appName) {
+		return usagef("invalid application name %q", appName)
+	}
+	if to != "" && to != "0" {
+		return fmt.Errorf("juju-local has one machine, \"0\" (this host): cannot place units on %q", to)
+	}
+	host := machine.NewHost()
+	var uuid string
+	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		a := m.Applications[appName]
+		if a == nil {
+			return fmt.Errorf("application %q not found", appName)
+		}
+		if a.Life != state.Alive {
+			return fmt.Errorf("cannot add unit to application %q: application is not alive", appName)
+		}
+		if !m.AllowHost && !r.allowHost() {
+			return hostOptInError()
+		}
+		if r.allowHost() {
+			m.AllowHost = true
+		}
+		addUnits(m, a, host, n, time.Now())
+		uuid = m.UUID
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.ensureAgent(uuid)
+}
+
+func (r *run) cmdRemoveUnit(args []string) error {
+	fs := r.flags("remove-unit")
+	model := modelFlag(fs)
+	var noPrompt, destroyStorage, force, noWait, dryRun bool
+	var numUnits int
+	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
+	fs.BoolVar(&destroyStorage, "destroy-storage", false, "Destroy storage attached to the unit")
+	fs.BoolVar(&force, "force", false, "Completely remove an unit and all its dependencies")
+	fs.BoolVar(&noWait, "no-wait", false, "Rush through unit removal without waiting for each individual step to complete")
+	fs.BoolVar(&dryRun, "dry-run", false, "Print what this command would remove without removing")
+	fs.IntVar(&numUnits, "num-units", 0, "Number of units to remove (k8s models only)")
+	if err := r.parse(fs, args); err != nil {
+		return err
+	}
+	units := fs.Args()
+	if len(units) == 0 {
+		return usagef("no units specified")
+	}
+	if numUnits != 0 {
+		return usagef("--num-units is only supported on k8s models")
+	}
+	if noWait && !force {
+		return usagef("--no-wait without --force not valid")
+	}
+	var invalid []string
+	for _, u := range units {
+		if !names.IsValidUnit(u) {
+			invalid = append(invalid, u)
+		}
+	}
+	if len(invalid) > 0 {
+		return usagef("invalid unit name(s): %s", strings.Join(invalid, ", "))
+	}
+	_, m, err := r.readModel(*model)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, u := range units {
+		if _, unit := m.Unit(u); unit == nil {
+			problems = append(problems, fmt.Sprintf("removing unit %s failed: unit %q does not exist", u, u))
+		}
+	}
+	if dryRun || !noPrompt {
+		for _, u := range units {
+			if _, unit := m.Unit(u); unit != nil {
+				fmt.Fprintf(r.stdout, "will remove unit %s\n", u)
+			}
+		}
+		if dryRun {
+			return nil
+		}
+		if !r.confirmYes() {
+			return errors.New("unit removal: aborted")
+		}
+	}
+	var uuid string
+	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		uuid = m.UUID
+		for _, u := range units {
+			_, unit := m.Unit(u)
+			if unit == nil {
+				continue
+			}
+			unit.Life = state.Dying
+			unit.Force = unit.Force || force
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.ensureAgentOrReap(uuid); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(r.stderr, "ERROR %s\n", p)
+		}
+		return errSilent
+	}
+	return nil
+}
+
+func (r *run) cmdRemoveApplication(args []string) error {
+	fs := r.flags("remove-application")
+	model := modelFlag(fs)
+	var noPrompt, destroyStorage, force, noWait, dryRun bool
+	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
+	fs.BoolVar(&destroyStorage, "destroy-storage", false, "Destroy storage attached to application units")
+	fs.BoolVar(&force, "force", false, "Completely remove an application and all its dependencies")
+	fs.BoolVar(&noWait, "no-wait", false, "Rush through application removal without waiting for each individual step to complete")
+	fs.BoolVar(&dryRun, "dry-run", false, "Print what this command would be removed without removing")
+	if err := r.parse(fs, args); err != nil {
+		return err
+	}
+	apps := fs.Args()
+	if len(apps) == 0 {
+		return usagef("no application specified")
+	}
+	if noWait && !force {
+		return usagef("--no-wait without --force not valid")
+	}
+	for _, a := range apps {
+		if !names.IsValidApplication(a) {
+			return usagef("invalid application name %q", a)
+		}
+	}
+	_, m, err := r.readModel(*model)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, a := range apps {
+		if m.Applications[a] == nil {
+			problems = append(problems, fmt.Sprintf("removing application %s failed: application %q not found", a, a))
+		}
+	}
+	if dryRun || !noPrompt {
+		for _, a := range apps {
+			app := m.Applications[a]
+			if app == nil {
+				continue
+			}
+			fmt.Fprintf(r.stdout, "will remove application %s\n", a)
+			for _, u := range app.UnitNames() {
+				fmt.Fprintf(r.stdout, "- will remove unit %s\n", u)
+			}
+		}
+		if dryRun {
+			return nil
+		}
+		if !r.confirmYes() {
+			return errors.New("application removal: aborted")
+		}
+	}
+	var uuid string
+	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		uuid = m.UUID
+		for _, name := range apps {
+			a := m.Applications[name]
+			if a == nil {
+				continue
+			}
+			a.Life = state.Dying
+			a.Force = a.Force || force
+			for _, u := range a.Units {
+				u.Life = state.Dying
+				u.Force = u.Force || force
+			}
+			if len(a.Units) == 0 {
+				delete(m.Applications, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := r.ensureAgentOrReap(uuid); err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(r.stderr, "ERROR %s\n", p)
+		}
+		return errSilent
+	}
+	return nil
+}
+
+func (r *run) cmdExpose(args []string) error  { return r.expose("expose", args, true) }
+func (r *run) cmdUnexpose(args []string) error { return r.expose("unexpose", args, false) }
+
+func (r *run) expose(cmd string, args []string, on bool) error {
+	fs := r.flags(cmd)
+	model := modelFlag(fs)
+	var endpoints, spaces, cidrs string
+	fs.StringVar(&endpoints, "endpoints", "", "Expose only the ports that charms have opened for this comma-delimited list of endpoints")
+	fs.StringVar(&spaces, "to-spaces", "", "A comma-delimited list of spaces that should be able to access the application ports")
+	fs.StringVar(&cidrs, "to-cidrs", "", "A comma-delimited list of CIDRs that should be able to access the application ports")
+	if err := r.parse(fs, args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	switch len(rest) {
+	case 0:
+		return usagef("no application name specified")
+	case 1:
+	default:
+		return usagef("unrecognized args: %s", quoteArgs(rest[1:]))
+	}
+	name := rest[0]
+	return r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		a := m.Applications[name]
+		if a == nil {
+			return fmt.Errorf("application %q not found", name)
+		}
+		a.Exposed = on
+		return nil
+	})
+}
+
+// readYAMLMap reads a YAML file into a map.
+func readYAMLMap(path string, stdin io.Reader) (map[string]any, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
