@@ -10,38 +10,44 @@ require (
 	github.com/juju/charm/v12 v12.1.1
 	github.com/juju/juju v0.0.0-20251015133347-17876b918429
 	github.com/juju/names/v5 v5.0.0
+	gotest.tools/v3 v3.5.2
+)
+
+require (
+	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 )
 
 require (
 	github.com/canonical/jujutest/charm v0.0.0-00010101000000-000000000000
 	github.com/gobwas/glob v0.2.3 // indirect
-	github.com/goccy/go-json v0.12.0 // indirect
 	github.com/juju/ansiterm v1.0.0 // indirect
 	github.com/juju/clock v1.1.1 // indirect
-	github.com/juju/cmd/v3 v3.2.2 // indirect
+	github.com/juju/cmd/v3 v3.2.2
 	github.com/juju/collections v1.0.4 // indirect
 	github.com/juju/errors v1.0.0 // indirect
-	github.com/juju/gnuflag v1.0.0 // indirect
+	github.com/juju/gnuflag v1.0.0
 	github.com/juju/gojsonpointer v0.0.0-20150204194629-afe8b77aa08f // indirect
 	github.com/juju/gojsonreference v0.0.0-20150204194633-f0d24ac5ee33 // indirect
 	github.com/juju/gojsonschema v1.0.0 // indirect
-	github.com/juju/loggo v1.0.0 // indirect
+	github.com/juju/loggo v1.0.0
 	github.com/juju/mgo/v3 v3.0.5 // indirect
 	github.com/juju/os/v2 v2.2.5 // indirect
 	github.com/juju/schema v1.2.0 // indirect
-	github.com/juju/utils/v3 v3.2.3 // indirect
+	github.com/juju/utils/v3 v3.2.3
 	github.com/juju/version/v2 v2.0.1 // indirect
 	github.com/lunixbochs/vtclean v1.0.0 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/mohae/deepcopy v0.0.0-20170929034955-c48cc78d4826 // indirect
-	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/stretchr/testify v1.11.1
 	github.com/vishvananda/netlink v1.3.0 // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
 	golang.org/x/crypto v0.41.0 // indirect
 	golang.org/x/net v0.43.0 // indirect
 	golang.org/x/sys v0.35.0 // indirect
 	gopkg.in/gobwas/glob.v0 v0.2.3 // indirect
-	gopkg.in/yaml.v2 v2.4.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
+	gopkg.in/yaml.v2 v2.4.0
+	gopkg.in/yaml.v3 v3.0.1
 )

@@ -1,6 +1,7 @@
 package jujutest_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"reflect"
@@ -90,6 +91,19 @@ func TestExecTimedOut(t *testing.T) {
 		t.Errorf("TaskTimeoutError does not unwrap to the *CLIError")
 	}
 	wantErrContains(t, err, "timed out waiting for results from: unit app/0")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("a TaskTimeoutError does not match context.DeadlineExceeded")
+	}
+}
+
+func TestExecReturnCodeAsString(t *testing.T) {
+	t.Parallel()
+	j, r := cmdJuju(t)
+	okCall(r, "exec --model m --format json --unit app/0 -- true", `{"app/0":{"id":7,"results":{"return-code":"0"},"status":"completed"}}`)
+	task, err := j.Exec(cmdCtx(t), "app/0", "true")
+	if err != nil || task.ID != "7" || task.ReturnCode != 0 {
+		t.Fatalf("Exec = %+v, %v; want id 7 and return code 0", task, err)
+	}
 }
 
 func TestExecNoTask(t *testing.T) {
@@ -288,6 +302,7 @@ func TestRunNoTask(t *testing.T) {
 	}{
 		{"juju 3 unknown action", 0, "", "Operation 3 failed to schedule any tasks:\n  - unit app/0: action \"nope\" not defined\n"},
 		{"empty object", 0, "{}\n", ""},
+		{"null", 0, "null\n", ""},
 		{"juju 4 not found", 1, "", "ERROR action \"nope\" (not found)\n"},
 	}
 	for _, tt := range tests {

@@ -26,7 +26,7 @@ func allStatus(want string, apps []string) Condition {
 			if !ok || a.AppStatus.Current != want {
 				return false
 			}
-			if !s.eachUnit(app, func(_ string, u *UnitStatus) bool { return u.WorkloadStatus.Current == want }) {
+			if !s.eachUnit(app, func(_ string, u UnitStatus) bool { return u.WorkloadStatus.Current == want }) {
 				return false
 			}
 		}
@@ -49,7 +49,7 @@ func anyStatus(want string, apps []string) Condition {
 			if a.AppStatus.Current == want {
 				return true
 			}
-			if !s.eachUnit(app, func(_ string, u *UnitStatus) bool { return u.WorkloadStatus.Current != want }) {
+			if !s.eachUnit(app, func(_ string, u UnitStatus) bool { return u.WorkloadStatus.Current != want }) {
 				return true
 			}
 		}
@@ -117,7 +117,7 @@ func AllAgentsIdle(apps ...string) Condition {
 			if _, ok := s.Apps[app]; !ok {
 				return false
 			}
-			if !s.eachUnit(app, func(_ string, u *UnitStatus) bool { return u.JujuStatus.Current == StatusIdle }) {
+			if !s.eachUnit(app, func(_ string, u UnitStatus) bool { return u.JujuStatus.Current == StatusIdle }) {
 				return false
 			}
 		}
@@ -139,7 +139,7 @@ func UnitsAtLeast(app string, n int) Condition {
 
 func countUnits(s *Status, app string) int {
 	n := 0
-	s.eachUnit(app, func(string, *UnitStatus) bool { n++; return true })
+	s.eachUnit(app, func(string, UnitStatus) bool { n++; return true })
 	return n
 }
 

@@ -105,18 +105,18 @@ type Secret struct {
 
 // SecretAccess is one grant of a secret.
 type SecretAccess struct {
-	Target string `json:"target"`
-	Scope  string `json:"scope"`
-	Role   string `json:"role"`
+	Target string `json:"target"` // who is granted, such as "application-app"
+	Scope  string `json:"scope"`  // what the grant is tied to, such as a relation
+	Role   string `json:"role"`   // "view" or "manage"
 }
 
 // SecretRevision describes one revision of a secret.
 type SecretRevision struct {
-	Revision int       `json:"revision"`
-	Backend  string    `json:"backend"`
-	Created  time.Time `json:"created"`
-	Updated  time.Time `json:"updated"`
-	Expires  time.Time `json:"expires"`
+	Revision int       `json:"revision"` // the revision number
+	Backend  string    `json:"backend"`  // the backend holding it, if not the internal one
+	Created  time.Time `json:"created"`  // when it was created
+	Updated  time.Time `json:"updated"`  // when it was last updated
+	Expires  time.Time `json:"expires"`  // when it expires; zero if never
 }
 
 // wireSecret is one entry of "juju secrets/show-secret --format json".

@@ -345,8 +345,8 @@ func (s *Status) Units(app string) map[string]UnitStatus {
 		return a.Units
 	}
 	out := make(map[string]UnitStatus)
-	s.eachUnit(app, func(name string, u *UnitStatus) bool {
-		out[name] = *u
+	s.eachUnit(app, func(name string, u UnitStatus) bool {
+		out[name] = u
 		return true
 	})
 	return out
@@ -356,14 +356,14 @@ func (s *Status) Units(app string) map[string]UnitStatus {
 // Units, until f returns false; it reports whether every call returned
 // true. It does not allocate, so that predicates stay cheap on large
 // models.
-func (s *Status) eachUnit(app string, f func(name string, u *UnitStatus) bool) bool {
+func (s *Status) eachUnit(app string, f func(name string, u UnitStatus) bool) bool {
 	a, ok := s.Apps[app]
 	if !ok {
 		return true
 	}
 	if len(a.SubordinateTo) == 0 {
 		for name, u := range a.Units {
-			if !f(name, &u) {
+			if !f(name, u) {
 				return false
 			}
 		}
@@ -373,7 +373,7 @@ func (s *Status) eachUnit(app string, f func(name string, u *UnitStatus) bool) b
 		for _, pu := range s.Apps[principal].Units {
 			for name, u := range pu.Subordinates {
 				if len(name) > len(app) && name[len(app)] == '/' && strings.HasPrefix(name, app) {
-					if !f(name, &u) {
+					if !f(name, u) {
 						return false
 					}
 				}

@@ -78,6 +78,12 @@ func TestParseStatusMachineModel(t *testing.T) {
 	if fs := st.Storage.Filesystems["0/0"]; fs.Size != 1024 || fs.Attachments.Machines["0"].MountPoint != "/srv/data" {
 		t.Errorf("filesystem = %+v", fs)
 	}
+	if p := st.Machines["1"].LXDProfiles["juju-test-tinyproxy-0"]; p.Config["security.nesting"] != "true" || p.Devices["tun"]["type"] != "unix-char" {
+		t.Errorf("lxd profile = %+v", p)
+	}
+	if v := st.Storage.Volumes["1"]; v.Size != 2048 || !v.Persistent || v.Attachments.Machines["1"].Device != "sdb" || v.Attachments.Units["tinyproxy/1"].Location != "/srv/logs" {
+		t.Errorf("volume = %+v", v)
+	}
 	if st.Controller.Timestamp != "13:36:01Z" {
 		t.Errorf("timestamp = %q", st.Controller.Timestamp)
 	}
@@ -243,6 +249,10 @@ func TestStatusString(t *testing.T) {
 		if strings.Contains(s, unwanted) {
 			t.Errorf("String() has zero value %q:\n%s", unwanted, s)
 		}
+	}
+	unit := parseFixture(t, "status-machine.json").Apps["tinyproxy"].Units["tinyproxy/1"].String()
+	if !strings.HasPrefix(unit, "WorkloadStatus: {Current: active, Since: 15 Oct 2025 13:35:11Z}\n") || !strings.Contains(unit, "\nSubordinates:\n  nrpe/1:\n") {
+		t.Errorf("UnitStatus.String() =\n%s", unit)
 	}
 	if got := (*jujutest.Status)(nil).String(); got != "<nil>" {
 		t.Errorf("nil String() = %q", got)

@@ -2,6 +2,7 @@ package jujutest
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -104,6 +105,10 @@ func (e *TaskTimeoutError) Unwrap() error { return e.Err }
 // Timeout reports true, like net.Error.
 func (e *TaskTimeoutError) Timeout() bool { return true }
 
+// Is makes the error match context.DeadlineExceeded, as Wait's
+// *TimeoutError does, so that one errors.Is test catches every timeout.
+func (e *TaskTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
 // ErrNoTask reports a "juju exec" or "juju run" that ran no task: the unit,
 // machine or action does not exist. Juju 3 says so only on standard error
 // (with empty output and, for an unknown action, exit status 0); Juju 4
@@ -150,7 +155,7 @@ func parseTaskOutput(kind taskKind, target string, res Result, err error) (map[s
 		}
 	}
 	out := bytes.TrimSpace(res.Stdout)
-	if len(out) == 0 || bytes.Equal(out, []byte("{}")) {
+	if len(out) == 0 || string(out) == "{}" {
 		why := lastLine(string(res.Stderr))
 		if why == "" {
 			why = "no output; check the unit, machine or action name"
@@ -160,6 +165,9 @@ func parseTaskOutput(kind taskKind, target string, res Result, err error) (map[s
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(out, &raw); err != nil {
 		return nil, fmt.Errorf("juju %s on %s: parsing output: %w", command, target, err)
+	}
+	if len(raw) == 0 { // "null"
+		return nil, fmt.Errorf("juju %s on %s: %w: the output lists no tasks", command, target, ErrNoTask)
 	}
 	tasks := make(map[string]*Task, len(raw))
 	for name, data := range raw {

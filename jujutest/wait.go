@@ -185,8 +185,10 @@ func (e *TimeoutError) Timeout() bool { return true }
 // Juju.WaitTimeout or DefaultWaitTimeout) passes first, or ctx's deadline
 // does, Wait returns a *TimeoutError with the last status. When ctx is
 // canceled, it returns promptly with an error wrapping ctx.Err(). A failed
-// "juju status" is retried on the next poll; only WithStatusFailures
-// consecutive failures end the wait, with the last error.
+// "juju status" is retried on the next poll (and breaks a run of
+// successes); only WithStatusFailures consecutive failures end the wait,
+// with the last error. Each poll is bounded by the wait's timeout, so a
+// hung CLI cannot outlast it.
 //
 // Wait logs through Logf the changes it sees (an application or unit that
 // appears, disappears or changes its status or message), not every poll.
@@ -253,7 +255,9 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 			ok = 0
 		} else {
 			failures, lastErr = 0, nil
-			logTransitions(j.logf, round(clock.Now().Sub(start)), last, st)
+			if j.Logf != nil {
+				logTransitions(j.Logf, round(clock.Now().Sub(start)), last, st)
+			}
 			last = st
 			if cfg.errCond != nil && cfg.errCond(st) {
 				return st, &WaitError{Status: st, Elapsed: clock.Now().Sub(start), Polls: polls}

@@ -4,15 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
-
-// slugPattern is the rule for the slug option, as charmcraft.yaml states it.
-var slugPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // maxShown is how many bytes of an invalid value a status message shows.
 const maxShown = 100
@@ -90,13 +86,29 @@ func (c Config) Validate() error {
 // problems returns the invalid options in a fixed order: slug, upstream.
 func (c Config) problems() []*InvalidConfigError {
 	var p []*InvalidConfigError
-	if !slugPattern.MatchString(c.Slug) {
+	if !validSlug(c.Slug) {
 		p = append(p, &InvalidConfigError{Option: "slug", Value: c.Slug})
 	}
 	if !validUpstream(c.Upstream) {
 		p = append(p, &InvalidConfigError{Option: "upstream", Value: c.Upstream})
 	}
 	return p
+}
+
+// validSlug reports whether s matches ^[a-z0-9-]+$, the rule charmcraft.yaml
+// states (a loop rather than a regexp: compiling one costs every hook, even
+// a no-op one, about a millisecond here).
+func validSlug(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // validUpstream accepts an absolute http or https URL with a host and

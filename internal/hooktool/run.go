@@ -20,12 +20,14 @@ import (
 	"strings"
 
 	"github.com/juju/cmd/v3"
+
+	"github.com/canonical/jujutest/internal/hookrpc"
 )
 
 // ErrNoStdin is the error a tool gets when it reads standard input that the
 // caller did not supply. Its text is Juju's: the hook-tool client reacts to
 // it by sending the request again with its standard input.
-var ErrNoStdin = errors.New("hook tool requires stdin, none supplied")
+var ErrNoStdin = errors.New(hookrpc.NoStdinMessage)
 
 // toolNames lists the tools in the order Names returns them.
 var toolNames = []string{

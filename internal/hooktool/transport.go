@@ -13,71 +13,20 @@ import (
 	"sync"
 	"time"
 
-	"github.com/juju/cmd/v3"
-)
-
-// The transport speaks Juju's own hook-tool protocol: net/rpc with gob
-// encoding over a unix socket, method "Jujuc.Main", Request in, Response out.
-// Gob matches fields by name, so Juju's jujuc binary can talk to Server and
-// ClientMain can talk to a Juju unit agent.
-
-// Environment variables the hook-tool client reads, as Juju sets them.
-const (
-	// EnvContextID names the hook context the tool runs in.
-	EnvContextID = "JUJU_CONTEXT_ID"
-	// EnvSocketAddress is the path of the agent's unix socket.
-	EnvSocketAddress = "JUJU_AGENT_SOCKET_ADDRESS"
-	// EnvSocketNetwork is the socket's network; only "unix" is supported.
-	EnvSocketNetwork = "JUJU_AGENT_SOCKET_NETWORK"
-	// EnvAgentToken is the agent token (empty for local execution).
-	EnvAgentToken = "JUJU_AGENT_TOKEN"
-)
-
-// Client timeouts.
-const (
-	// DialTimeout bounds connecting to the agent's socket.
-	DialTimeout = 10 * time.Second
-	// CallTimeout bounds one tool call, from dial to response.
-	CallTimeout = time.Minute
+	"github.com/canonical/jujutest/internal/hookrpc"
 )
 
 // maxSocketPath is the longest path a unix socket address may have on Linux
 // (sun_path is 108 bytes including the terminating NUL).
 const maxSocketPath = 107
 
-// rpcMethod is the net/rpc method the client calls.
-const rpcMethod = "Jujuc.Main"
-
-// Request is one hook-tool invocation sent to the agent. Field names match
-// Juju's jujuc request.
-type Request struct {
-	// ContextId is the JUJU_CONTEXT_ID of the hook (the spelling is part
-	// of Juju's gob wire format).
-	ContextId string
-	// Dir is the absolute working directory of the tool process.
-	Dir string
-	// CommandName is the tool's name, e.g. "config-get".
-	CommandName string
-	// Args are the tool's arguments, not including its name.
-	Args []string
-	// StdinSet reports whether Stdin carries the tool's standard input.
-	StdinSet bool
-	// Stdin is the tool's standard input, when StdinSet.
-	Stdin []byte
-	// Token is the agent token (JUJU_AGENT_TOKEN); empty locally.
-	Token string
-}
-
-// Response is the result of one hook-tool invocation. Field names match
-// Juju's exec response.
-type Response struct {
-	// Code is the tool's exit code.
-	Code int
-	// Stdout is what the tool wrote to standard output.
-	Stdout []byte
-	// Stderr is what the tool wrote to standard error.
-	Stderr []byte
-}
+// Request and Response are the wire types of the transport (see hookrpc).
+type (
+	// Request is one hook-tool invocation; see hookrpc.Request.
+	Request = hookrpc.Request
+	// Response is the result of one invocation; see hookrpc.Response.
+	Response = hookrpc.Response
+)
 
 // Server serves hook-tool requests on a unix socket for the contexts
 // registered with it. Create it with NewServer; its methods are safe for
@@ -123,7 +72,7 @@ func NewServer(socketPath string) (*Server, error) {
 		contexts: make(map[string]*registration),
 		conns:    make(map[net.Conn]struct{}),
 	}
-	if err := s.rpc.RegisterName("Jujuc", &service{server: s}); err != nil {
+	if err := s.rpc.RegisterName(hookrpc.ServiceName, &service{server: s}); err != nil {
 		_ = l.Close()
 		return nil, fmt.Errorf("registering hook tool service: %w", err)
 	}
@@ -239,7 +188,7 @@ type service struct {
 }
 
 // Main runs one hook tool for a client. It is the net/rpc method
-// "Jujuc.Main".
+// hookrpc.Method.
 func (svc *service) Main(req Request, resp *Response) error {
 	if req.CommandName == "" {
 		return errors.New("bad request: command not specified")
@@ -271,118 +220,9 @@ func (svc *service) Main(req Request, resp *Response) error {
 	return nil
 }
 
-// Call sends one request to the server listening at socketPath and returns
-// its response. When the tool needs standard input that req does not carry,
-// Call reads stdin (if not nil) and sends the request again with it, as
-// Juju's client does; stdin is not read otherwise.
-func Call(ctx context.Context, socketPath string, req Request, stdin io.Reader) (Response, error) {
-	d := net.Dialer{Timeout: DialTimeout}
-	conn, err := d.DialContext(ctx, "unix", socketPath)
-	if err != nil {
-		return Response{}, fmt.Errorf("connecting to the unit agent: %w", err)
-	}
-	client := rpc.NewClient(conn)
-	defer client.Close()
-	resp, err := call(ctx, client, req)
-	if err != nil && err.Error() == ErrNoStdin.Error() && stdin != nil {
-		data, rerr := io.ReadAll(stdin)
-		if rerr != nil {
-			return Response{}, fmt.Errorf("cannot read stdin: %w", rerr)
-		}
-		req.Stdin, req.StdinSet = data, true
-		resp, err = call(ctx, client, req)
-	}
-	return resp, err
-}
-
-// call makes one bounded RPC.
-func call(ctx context.Context, client *rpc.Client, req Request) (Response, error) {
-	var resp Response
-	c := client.Go(rpcMethod, req, &resp, make(chan *rpc.Call, 1))
-	select {
-	case <-c.Done:
-		if c.Error != nil {
-			var serverErr rpc.ServerError
-			if errors.As(c.Error, &serverErr) {
-				return Response{}, errors.New(string(serverErr))
-			}
-			return Response{}, c.Error
-		}
-		return resp, nil
-	case <-ctx.Done():
-		_ = client.Close()
-		return Response{}, fmt.Errorf("waiting for the unit agent to run %s: %w", req.CommandName, ctx.Err())
-	}
-}
-
-// ClientMain is the main function of a hook tool process: the juju-local
-// binary calls it when it is invoked under a tool's name (argv[0]'s base
-// name, see IsTool). It sends the invocation to the agent named by the
-// environment (JUJU_CONTEXT_ID, JUJU_AGENT_SOCKET_ADDRESS,
-// JUJU_AGENT_SOCKET_NETWORK), copies the tool's output to stdout and stderr,
-// and returns the tool's exit code. A missing variable gives
-// "ERROR <NAME> not set" and exit code 1, as Juju's jujuc does.
+// ClientMain is the main function of a hook-tool process; see
+// hookrpc.ClientMain. cmd/juju-local calls it when argv[0]'s base name is a
+// tool name (IsTool).
 func ClientMain(args []string) int {
-	ctx, cancel := context.WithTimeout(context.Background(), CallTimeout)
-	defer cancel()
-	return RunClient(ctx, args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-}
-
-// RunClient is ClientMain with its inputs and outputs given: args[0] is the
-// tool's name (or a path to it), getenv looks up the environment, and stdin
-// is read only if the tool asks for it.
-func RunClient(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	code, err := runClient(ctx, args, getenv, stdin, stdout, stderr)
-	if err != nil {
-		cmd.WriteError(stderr, err)
-	}
-	return code
-}
-
-func runClient(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
-	if len(args) == 0 {
-		return 2, errors.New("no hook tool name given")
-	}
-	lookup := func(name string) (string, error) {
-		if v := getenv(name); v != "" {
-			return v, nil
-		}
-		return "", fmt.Errorf("%s not set", name)
-	}
-	contextID, err := lookup(EnvContextID)
-	if err != nil {
-		return 1, err
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return 1, err
-	}
-	if dir, err = filepath.Abs(dir); err != nil {
-		return 1, err
-	}
-	socketPath, err := lookup(EnvSocketAddress)
-	if err != nil {
-		return 1, err
-	}
-	network, err := lookup(EnvSocketNetwork)
-	if err != nil {
-		return 1, err
-	}
-	if network != "unix" {
-		return 1, fmt.Errorf("unsupported %s %q: juju-local agents listen on unix sockets only", EnvSocketNetwork, network)
-	}
-	req := Request{
-		ContextId:   contextID,
-		Dir:         dir,
-		CommandName: filepath.Base(args[0]),
-		Args:        args[1:],
-		Token:       getenv(EnvAgentToken),
-	}
-	resp, err := Call(ctx, socketPath, req, stdin)
-	if err != nil {
-		return 1, err
-	}
-	_, _ = stdout.Write(resp.Stdout)
-	_, _ = stderr.Write(resp.Stderr)
-	return resp.Code, nil
+	return hookrpc.ClientMain(args)
 }

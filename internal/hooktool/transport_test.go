@@ -10,11 +10,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/canonical/jujutest/internal/hookrpc"
 	"github.com/canonical/jujutest/internal/hooktool"
 	"github.com/canonical/jujutest/internal/hooktool/hooktooltest"
 )
@@ -155,7 +157,13 @@ func TestToolDoesNotReadUnneededStdin(t *testing.T) {
 	srv := startServer(t)
 	c := newTestContext()
 	defer srv.Register("ctx", c)()
-	pr, pw := io.Pipe()
+	// An *os.File is handed to the child as is (exec copies from any other
+	// reader and waits for the copy to end).
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
 	defer pw.Close()
 	got := runTool(t, tools, t.TempDir(), hookEnv(srv, "ctx"), pr, "state-set", "k=v")
 	if got != (procResult{}) {
@@ -209,10 +217,10 @@ func TestRegisterUnregister(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	ctx := context.Background()
-	req := hooktool.Request{ContextId: "c1", Dir: "/", CommandName: "config-get", Args: []string{"slug"}}
+	req := hookrpc.Request{ContextId: "c1", Dir: "/", CommandName: "config-get", Args: []string{"slug"}}
 	c1 := newTestContext()
 	unregister := srv.Register("c1", c1)
-	resp, err := hooktool.Call(ctx, srv.Path(), req, nil)
+	resp, err := hookrpc.Call(ctx, srv.Path(), req, nil)
 	if err != nil || string(resp.Stdout) != "example\n" || resp.Code != 0 {
 		t.Fatalf("call: %+v, %v", resp, err)
 	}
@@ -220,20 +228,20 @@ func TestRegisterUnregister(t *testing.T) {
 	c2.Config["slug"] = "second"
 	unregister2 := srv.Register("c1", c2) // replaces
 	unregister()                          // stale unregister must not remove c2
-	if resp, err = hooktool.Call(ctx, srv.Path(), req, nil); err != nil || string(resp.Stdout) != "second\n" {
+	if resp, err = hookrpc.Call(ctx, srv.Path(), req, nil); err != nil || string(resp.Stdout) != "second\n" {
 		t.Errorf("after replace: %+v, %v", resp, err)
 	}
 	unregister2()
 	unregister2()
-	if _, err = hooktool.Call(ctx, srv.Path(), req, nil); err == nil || err.Error() != `bad request: unknown context id "c1"` {
+	if _, err = hookrpc.Call(ctx, srv.Path(), req, nil); err == nil || err.Error() != `bad request: unknown context id "c1"` {
 		t.Errorf("after unregister: %v", err)
 	}
-	for _, bad := range []hooktool.Request{
+	for _, bad := range []hookrpc.Request{
 		{ContextId: "c1", Dir: "rel", CommandName: "config-get"},
 		{ContextId: "c1", Dir: "/", CommandName: ""},
 		{ContextId: "c1", Dir: "/", CommandName: "relation-get"},
 	} {
-		if _, err := hooktool.Call(ctx, srv.Path(), bad, nil); err == nil || !strings.HasPrefix(err.Error(), "bad request: ") {
+		if _, err := hookrpc.Call(ctx, srv.Path(), bad, nil); err == nil || !strings.HasPrefix(err.Error(), "bad request: ") {
 			t.Errorf("%+v: err %v", bad, err)
 		}
 	}
@@ -246,11 +254,11 @@ func TestStdinHandshake(t *testing.T) {
 	srv := startServer(t)
 	c := newTestContext()
 	defer srv.Register("c", c)()
-	req := hooktool.Request{ContextId: "c", Dir: "/", CommandName: "state-set", Args: []string{"--file", "-"}}
-	if _, err := hooktool.Call(context.Background(), srv.Path(), req, nil); err == nil || err.Error() != "hook tool requires stdin, none supplied" {
+	req := hookrpc.Request{ContextId: "c", Dir: "/", CommandName: "state-set", Args: []string{"--file", "-"}}
+	if _, err := hookrpc.Call(context.Background(), srv.Path(), req, nil); err == nil || err.Error() != "hook tool requires stdin, none supplied" {
 		t.Errorf("no stdin: %v", err)
 	}
-	resp, err := hooktool.Call(context.Background(), srv.Path(), req, strings.NewReader("a: b\n"))
+	resp, err := hookrpc.Call(context.Background(), srv.Path(), req, strings.NewReader("a: b\n"))
 	if err != nil || resp.Code != 0 {
 		t.Fatalf("with stdin: %+v %v", resp, err)
 	}
@@ -284,8 +292,8 @@ func TestServerClose(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req := hooktool.Request{ContextId: "c", Dir: "/", CommandName: "is-leader"}
-			_, _ = hooktool.Call(context.Background(), path, req, nil)
+			req := hookrpc.Request{ContextId: "c", Dir: "/", CommandName: "is-leader"}
+			_, _ = hookrpc.Call(context.Background(), path, req, nil)
 		}()
 	}
 	done := make(chan error, 1)
@@ -352,7 +360,7 @@ func TestCallTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err = hooktool.Call(ctx, path, hooktool.Request{ContextId: "c", Dir: "/", CommandName: "is-leader"}, nil)
+	_, err = hookrpc.Call(ctx, path, hookrpc.Request{ContextId: "c", Dir: "/", CommandName: "is-leader"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
 		t.Errorf("Call to a mute agent: %v after %v", err, time.Since(start))
 	}
@@ -363,11 +371,11 @@ func TestCallTimeout(t *testing.T) {
 func BenchmarkConfigGetSocket(b *testing.B) {
 	srv := startServer(b)
 	defer srv.Register("c", newTestContext())()
-	req := hooktool.Request{ContextId: "c", Dir: "/", CommandName: "config-get", Args: []string{"--format=json"}}
+	req := hookrpc.Request{ContextId: "c", Dir: "/", CommandName: "config-get", Args: []string{"--format=json"}}
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		resp, err := hooktool.Call(ctx, srv.Path(), req, nil)
+		resp, err := hookrpc.Call(ctx, srv.Path(), req, nil)
 		if err != nil || resp.Code != 0 {
 			b.Fatalf("%+v %v", resp, err)
 		}
@@ -378,6 +386,84 @@ func BenchmarkConfigGetSocket(b *testing.B) {
 // process (this test binary via a symlink) talking to the server.
 func BenchmarkConfigGetProcess(b *testing.B) {
 	tools := toolsDir(b)
+	srv := startServer(b)
+	defer srv.Register("c", newTestContext())()
+	env := hookEnv(srv, "c")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(filepath.Join(tools, "config-get"), "--format=json")
+		cmd.Env = env
+		if out, err := cmd.Output(); err != nil || len(out) == 0 {
+			b.Fatalf("%q %v", out, err)
+		}
+	}
+}
+
+// buildTinyClient compiles the stdlib-only hook-tool client
+// (internal/hookrpc/testdata/hooktool-client) and returns a tools directory
+// of symlinks to it.
+func buildTinyClient(t testing.TB) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			t.Skip("the go tool is not available to build the hook-tool client: " + err.Error())
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "hooktool-client")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, goTool, "build", "-o", bin, "../hookrpc/testdata/hooktool-client")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the hook-tool client: %v\n%s", err, out)
+	}
+	tools := filepath.Join(dir, "tools")
+	if err := os.Mkdir(tools, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range hooktool.Names() {
+		if err := os.Symlink(bin, filepath.Join(tools, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tools
+}
+
+// TestCompiledClient runs tools through a separately compiled client binary
+// that shares no code with the server but the wire types.
+func TestCompiledClient(t *testing.T) {
+	t.Parallel()
+	tools := buildTinyClient(t)
+	srv := startServer(t)
+	c := newTestContext()
+	defer srv.Register("ctx", c)()
+	work := t.TempDir()
+	for _, tc := range []struct {
+		env   []string
+		stdin io.Reader
+		argv  []string
+		want  procResult
+	}{
+		{env: hookEnv(srv, "ctx"), argv: []string{"config-get", "--all", "--format=json"},
+			want: procResult{stdout: `{"debug":false,"nothing":null,"port":8000,"ratio":1.5,"slug":"example","upstream":"http://www.example.com/"}` + "\n"}},
+		{env: hookEnv(srv, "ctx"), argv: []string{"state-set", "--file", "-", "b=2"}, stdin: strings.NewReader("a: \"1\"\n")},
+		{env: hookEnv(srv, "ctx"), argv: []string{"state-get", "--format=json"}, want: procResult{stdout: `{"a":"1","b":"2"}` + "\n"}},
+		{env: hookEnv(srv, "ctx"), argv: []string{"open-port"}, want: procResult{code: 2, stderr: "ERROR no port or range specified\n"}},
+		{env: []string{"JUJU_AGENT_SOCKET_ADDRESS=" + srv.Path(), "JUJU_AGENT_SOCKET_NETWORK=unix"}, argv: []string{"is-leader"},
+			want: procResult{code: 1, stderr: "ERROR JUJU_CONTEXT_ID not set\n"}},
+	} {
+		if got := runTool(t, tools, work, tc.env, tc.stdin, tc.argv[0], tc.argv[1:]...); got != tc.want {
+			t.Errorf("%q: got %+v, want %+v", tc.argv, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkConfigGetTinyClient is BenchmarkConfigGetProcess with the
+// stdlib-only client binary.
+func BenchmarkConfigGetTinyClient(b *testing.B) {
+	tools := buildTinyClient(b)
 	srv := startServer(b)
 	defer srv.Register("c", newTestContext())()
 	env := hookEnv(srv, "c")

@@ -31,6 +31,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gotest.tools/v3/poll"
 
 	"github.com/canonical/jujutest/jujutest"
 )
@@ -132,7 +133,7 @@ func TestTinyproxy(t *testing.T) {
 		require.NoError(t, s.juju.RemoveApplication(ctx, []string{app}, nil))
 		s.waitFor(t, ctx, jujutest.AppGone(app), 0)
 		// The stop hook waited for tinyproxy to exit; nothing may run it now.
-		out, err := s.juju.Exec(ctx, &jujutest.ExecOptions{Machine: machine}, runningTinyproxy)
+		out, err := s.juju.ExecWith(ctx, jujutest.ExecOptions{Machine: machine}, runningTinyproxy)
 		require.NoError(t, err)
 		assert.Empty(t, strings.TrimSpace(out.Stdout), "tinyproxy processes still running on machine %s", machine)
 	})
@@ -201,11 +202,10 @@ func (s *suite) waitFor(t *testing.T, ctx context.Context, ready jujutest.Condit
 }
 
 // execUnit runs a shell command on the app's unit and returns its stdout.
-// Juju joins exec's arguments with spaces and runs them with bash, so the
-// command goes as one argument.
+// A single argument is run by the unit's shell as it is.
 func (s *suite) execUnit(t *testing.T, ctx context.Context, command string) string {
 	t.Helper()
-	task, err := s.juju.Exec(ctx, &jujutest.ExecOptions{Unit: app + "/leader"}, command)
+	task, err := s.juju.Exec(ctx, app+"/leader", command)
 	require.NoError(t, err, "exec %q", command)
 	return task.Stdout
 }
@@ -277,17 +277,15 @@ func (s *suite) expectBody(ctx context.Context, path string) error {
 // config change reaches tinyproxy only when the config-changed hook has run.
 func (s *suite) eventually(t *testing.T, ctx context.Context, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	var err error
-	for {
-		if err = check(); err == nil {
-			return
+	poll.WaitOn(t, func(poll.LogT) poll.Result {
+		if err := ctx.Err(); err != nil {
+			return poll.Error(err)
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			t.Fatalf("%s: still failing after a minute: %v", what, err)
+		if err := check(); err != nil {
+			return poll.Continue("%s: %v", what, err)
 		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return poll.Success()
+	}, poll.WithTimeout(time.Minute), poll.WithDelay(250*time.Millisecond))
 }
 
 var spaces = regexp.MustCompile(`\s+`)

@@ -274,6 +274,14 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 	return op{kind: opNone, wait: w.nextUpdateStatus.Sub(now)}
 }
 
+// pending reports whether the unit has work queued that keeps its agent
+// executing: anything but nothing or a due update-status (which Juju runs
+// without showing the agent as executing).
+func (w *unitWorker) pending(m *state.Model, app *state.Application, u *state.Unit, now time.Time) bool {
+	next := w.nextOp(m, app, u, now)
+	return next.kind != opNone && !(next.kind == opHook && next.hook == "update-status")
+}
+
 // jitter returns when update-status is next due: interval × a random
 // factor in [0.8, 1.2) after the last run (or after now if it never ran),
 // as Juju's uniter timer does.
@@ -322,6 +330,9 @@ func (w *unitWorker) address(m *state.Model) string {
 // was the last unit of a dying application), electing a new leader when
 // the leader goes.
 func (w *unitWorker) deleteUnit(ctx context.Context) {
+	// The unit's directory goes first, so that a unit gone from the state
+	// has nothing left on disk.
+	_ = os.RemoveAll(w.a.store.UnitDir(w.a.uuid, w.name))
 	err := w.a.update(ctx, func(m *state.Model) error {
 		app, u := m.Unit(w.name)
 		if u == nil {
@@ -355,7 +366,6 @@ func (w *unitWorker) deleteUnit(ctx context.Context) {
 	if err != nil && !errors.Is(err, errModelGone) {
 		w.a.cfg.Logf("removing unit %s: %v", w.name, err)
 	}
-	_ = os.RemoveAll(w.a.store.UnitDir(w.a.uuid, w.name))
 }
 
 // hookStatusBefore returns the workload status Juju sets before a hook (if
@@ -459,11 +469,8 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 			u.Workload = state.NewStatus("terminated", "", now)
 			u.Installed = false
 		}
-		if hook == "update-status" {
-			return nil
-		}
 		// The agent is idle only when nothing else is pending.
-		if next := w.nextOp(m, app, u, now); next.kind == opNone {
+		if !w.pending(m, app, u, now) && u.Agent.Current != "idle" {
 			u.Agent = state.NewStatus("idle", "", now)
 		}
 		return nil
@@ -546,7 +553,7 @@ func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 			if t.Kind == state.TaskAction && task.Status != state.TaskFailed {
 				hc.commit(u)
 			}
-			if next := w.nextOp(m, app, u, now); next.kind == opNone || u.HookError != "" {
+			if (!w.pending(m, app, u, now) || u.HookError != "") && u.Agent.Current != "idle" {
 				u.Agent = state.NewStatus("idle", "", now)
 			}
 		}

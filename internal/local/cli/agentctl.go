@@ -197,7 +197,9 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 		if m == nil || len(m.Applications) == 0 {
 			break
 		}
-		if force && time.Now().After(deadline.Add(agentStopGrace)) {
+		if force && time.Now().After(deadline) {
+			// Forced and out of time: stop the agent (killing any hook
+			// still running) and remove what is left.
 			break
 		}
 		if m.AllowHost && (m.Agent == nil || !proc.Running(m.Agent.PID, m.Agent.StartTicks)) {

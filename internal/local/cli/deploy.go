@@ -542,18 +542,20 @@ func (r *run) cmdRemoveUnit(args []string) error {
 	if err != nil {
 		return err
 	}
-	var problems []string
-	for _, u := range units {
+	results := make([]removal, len(units))
+	for i, u := range units {
+		results[i].name = "unit " + u
 		if _, unit := m.Unit(u); unit == nil {
-			problems = append(problems, fmt.Sprintf("removing unit %s failed: unit %q does not exist", u, u))
+			results[i].err = fmt.Errorf("removing unit %s failed: unit %q does not exist", u, u)
 		}
 	}
-	if dryRun || !noPrompt {
-		for _, u := range units {
-			if _, unit := m.Unit(u); unit != nil {
-				fmt.Fprintf(r.stdout, "will remove unit %s\n", u)
-			}
+	confirm := !noPrompt
+	if dryRun || confirm {
+		if r.logRemovals(results, true) {
+			return errSilent
 		}
+		r.infof("WARNING This command will perform the following actions:")
+		r.logRemovals(results, false)
 		if dryRun {
 			return nil
 		}
@@ -580,13 +582,39 @@ func (r *run) cmdRemoveUnit(args []string) error {
 	if err := r.ensureAgentOrReap(uuid); err != nil {
 		return err
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(r.stderr, "ERROR %s\n", p)
-		}
+	if r.logRemovals(results, confirm) {
 		return errSilent
 	}
 	return nil
+}
+
+// removal is the outcome of removing one unit or application, as Juju's
+// remove commands print it.
+type removal struct {
+	name  string   // "unit app/0" or "application app"
+	units []string // units an application removal takes along
+	err   error
+}
+
+// logRemovals prints the removals (errors only, or everything) and reports
+// whether any failed.
+func (r *run) logRemovals(rs []removal, errorsOnly bool) bool {
+	failed := false
+	for _, rm := range rs {
+		if rm.err != nil {
+			failed = true
+			fmt.Fprintf(r.stderr, "ERROR %s\n", rm.err)
+			continue
+		}
+		if errorsOnly {
+			continue
+		}
+		fmt.Fprintf(r.stdout, "will remove %s\n", rm.name)
+		for _, u := range rm.units {
+			fmt.Fprintf(r.stdout, "- will remove unit %s\n", u)
+		}
+	}
+	return failed
 }
 
 func (r *run) cmdRemoveApplication(args []string) error {
@@ -617,23 +645,22 @@ func (r *run) cmdRemoveApplication(args []string) error {
 	if err != nil {
 		return err
 	}
-	var problems []string
-	for _, a := range apps {
-		if m.Applications[a] == nil {
-			problems = append(problems, fmt.Sprintf("removing application %s failed: application %q not found", a, a))
+	results := make([]removal, len(apps))
+	for i, a := range apps {
+		results[i].name = "application " + a
+		if app := m.Applications[a]; app == nil {
+			results[i].err = fmt.Errorf("removing application %s failed: application %q not found", a, a)
+		} else {
+			results[i].units = app.UnitNames()
 		}
 	}
-	if dryRun || !noPrompt {
-		for _, a := range apps {
-			app := m.Applications[a]
-			if app == nil {
-				continue
-			}
-			fmt.Fprintf(r.stdout, "will remove application %s\n", a)
-			for _, u := range app.UnitNames() {
-				fmt.Fprintf(r.stdout, "- will remove unit %s\n", u)
-			}
+	confirm := !noPrompt
+	if dryRun || confirm {
+		if r.logRemovals(results, true) {
+			return errSilent
 		}
+		r.infof("WARNING This command will perform the following actions:")
+		r.logRemovals(results, false)
 		if dryRun {
 			return nil
 		}
@@ -667,16 +694,13 @@ func (r *run) cmdRemoveApplication(args []string) error {
 	if err := r.ensureAgentOrReap(uuid); err != nil {
 		return err
 	}
-	if len(problems) > 0 {
-		for _, p := range problems {
-			fmt.Fprintf(r.stderr, "ERROR %s\n", p)
-		}
+	if r.logRemovals(results, confirm) {
 		return errSilent
 	}
 	return nil
 }
 
-func (r *run) cmdExpose(args []string) error  { return r.expose("expose", args, true) }
+func (r *run) cmdExpose(args []string) error   { return r.expose("expose", args, true) }
 func (r *run) cmdUnexpose(args []string) error { return r.expose("unexpose", args, false) }
 
 func (r *run) expose(cmd string, args []string, on bool) error {

@@ -85,6 +85,10 @@ type run struct {
 	env    env
 	envKV  []string
 	store  *state.Store
+	// verbose is set by the common --verbose flag.
+	verbose bool
+	// cmdName is the running command's name.
+	cmdName string
 }
 
 // commandFunc runs one command with its arguments (after the command name).
@@ -148,6 +152,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return r.report(err)
 		}
 	}
+	r.cmdName = name
 	return r.report(cmd(r, args[1:]))
 }
 
@@ -195,7 +200,7 @@ func (r *run) flags(name string) *gnuflag.FlagSet {
 	var ignored bool
 	var ignoredS string
 	fs.BoolVar(&ignored, "debug", false, "")
-	fs.BoolVar(&ignored, "verbose", false, "")
+	fs.BoolVar(&r.verbose, "verbose", false, "")
 	fs.BoolVar(&ignored, "quiet", false, "")
 	fs.BoolVar(&ignored, "show-log", false, "")
 	fs.StringVar(&ignoredS, "logging-config", "", "")
@@ -208,6 +213,7 @@ func (r *run) flags(name string) *gnuflag.FlagSet {
 // as Juju does. A flag error is a usage error; -h/--help prints the
 // command's help.
 func (r *run) parse(fs *gnuflag.FlagSet, args []string) error {
+	name := r.cmdName
 	var help bool
 	if fs.Lookup("help") == nil {
 		fs.BoolVar(&help, "help", false, "")
@@ -217,7 +223,7 @@ func (r *run) parse(fs *gnuflag.FlagSet, args []string) error {
 		return &usageError{err}
 	}
 	if help {
-		fmt.Fprintf(r.stdout, "Usage: juju %s [options]\n\nThe local backend (juju-local) implements this command as Juju 3.6 does.\n", fs.Name())
+		fmt.Fprintf(r.stdout, "Usage: juju %s [options]\n\nThe local backend (juju-local) implements this command as Juju 3.6 does.\n", name)
 		return gnuflag.ErrHelp
 	}
 	return nil

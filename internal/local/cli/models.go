@@ -323,24 +323,24 @@ func (r *run) cmdModels(args []string) error {
 		Since   string `json:"since,omitempty" yaml:"since,omitempty"`
 	}
 	type summary struct {
-		Name           string       `json:"name" yaml:"name"`
-		ShortName      string       `json:"short-name" yaml:"short-name"`
-		UUID           string       `json:"model-uuid" yaml:"model-uuid"`
-		Type           string       `json:"model-type" yaml:"model-type"`
-		ControllerUUID string       `json:"controller-uuid" yaml:"controller-uuid"`
-		ControllerName string       `json:"controller-name" yaml:"controller-name"`
-		IsController   bool         `json:"is-controller" yaml:"is-controller"`
-		Owner          string       `json:"owner" yaml:"owner"`
-		Cloud          string       `json:"cloud" yaml:"cloud"`
-		Region         string       `json:"region,omitempty" yaml:"region,omitempty"`
-		ProviderType   string       `json:"type,omitempty" yaml:"type,omitempty"`
-		Life           string       `json:"life" yaml:"life"`
-		Status         *modelStatus `json:"status,omitempty" yaml:"status,omitempty"`
-		Access         string       `json:"access" yaml:"access"`
-		LastConnection string       `json:"last-connection" yaml:"last-connection"`
-		SLA            string       `json:"sla,omitempty" yaml:"sla,omitempty"`
-		SLAOwner       string       `json:"sla-owner,omitempty" yaml:"sla-owner,omitempty"`
-		AgentVersion   string       `json:"agent-version,omitempty" yaml:"agent-version,omitempty"`
+		Name            string       `json:"name" yaml:"name"`
+		ShortName       string       `json:"short-name" yaml:"short-name"`
+		UUID            string       `json:"model-uuid" yaml:"model-uuid"`
+		Type            string       `json:"model-type" yaml:"model-type"`
+		ControllerUUID  string       `json:"controller-uuid" yaml:"controller-uuid"`
+		ControllerName  string       `json:"controller-name" yaml:"controller-name"`
+		IsController    bool         `json:"is-controller" yaml:"is-controller"`
+		Owner           string       `json:"owner" yaml:"owner"`
+		Cloud           string       `json:"cloud" yaml:"cloud"`
+		Region          string       `json:"region,omitempty" yaml:"region,omitempty"`
+		ProviderType    string       `json:"type,omitempty" yaml:"type,omitempty"`
+		Life            string       `json:"life" yaml:"life"`
+		Status          *modelStatus `json:"status,omitempty" yaml:"status,omitempty"`
+		Access          string       `json:"access" yaml:"access"`
+		LastConnection  string       `json:"last-connection" yaml:"last-connection"`
+		SLA             string       `json:"sla,omitempty" yaml:"sla,omitempty"`
+		SLAOwner        string       `json:"sla-owner,omitempty" yaml:"sla-owner,omitempty"`
+		AgentVersion    string       `json:"agent-version,omitempty" yaml:"agent-version,omitempty"`
 		machines, units int
 	}
 	type summarySet struct {
@@ -503,7 +503,7 @@ func (r *run) cmdDestroyModel(args []string) error {
 	}
 	_ = st
 	if !noPrompt && !yes {
-		fmt.Fprintf(r.stderr, "This command will destroy the %q model and affect the following resources. It cannot be stopped.\n", m.Name)
+		fmt.Fprintf(r.stderr, "WARNING This command will destroy the %q model and affect the following resources. It cannot be stopped.\n", m.Name)
 		if n := len(m.Machines); n > 0 {
 			plural := ""
 			if n > 1 {
@@ -511,7 +511,7 @@ func (r *run) cmdDestroyModel(args []string) error {
 			}
 			ids := make([]string, 0, n)
 			for id := range m.Machines {
-				ids = append(ids, fmt.Sprintf("%q", id))
+				ids = append(ids, fmt.Sprintf("%q", id+" ("+m.Machines[id].InstanceID+")"))
 			}
 			sort.Strings(ids)
 			fmt.Fprintf(r.stderr, " - %d machine%s will be destroyed\n  - machine list: %s\n", n, plural, strings.Join(ids, " "))

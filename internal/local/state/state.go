@@ -139,8 +139,8 @@ type Application struct {
 	CharmVersion string `json:"charm-version,omitempty"`
 	// Endpoints are the charm's relation endpoints (for endpoint-bindings).
 	Endpoints []string `json:"endpoints,omitempty"`
-	Base         Base   `json:"base"`
-	Life         string `json:"life"`
+	Base      Base     `json:"base"`
+	Life      string   `json:"life"`
 	// Force is set when the application is removed with --force.
 	Force bool `json:"force,omitempty"`
 	// Config holds charm settings set by the user (not defaults).

@@ -1,0 +1,464 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/canonical/jujutest/internal/local/proc"
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// hookTimeout bounds each wait for hooks to run.
+const hookTimeout = 30 * time.Second
+
+func countHook(hooks []string, name string) int {
+	n := 0
+	for _, h := range hooks {
+		if h == name {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLifecycle deploys the tiny charm and follows its units through
+// Juju's hook order, config changes, update-status, exec, actions, a
+// failing hook and removal.
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("model-config", "update-status-hook-interval=2s")
+	e.must("deploy", tinyCharm(t), "-n", "2")
+
+	s := e.waitStatus("m", hookTimeout, "all units active and idle", allIdle("tiny", "active"))
+	app := s.Applications["tiny"]
+	if app.Charm != "local:tiny-0" || app.Version != "1.2.3" || app.AppStatus.Current != "active" || app.AppStatus.Message != "ready" {
+		t.Errorf("application status = %+v", app)
+	}
+	if !app.Units["tiny/0"].Leader || app.Units["tiny/1"].Leader {
+		t.Errorf("leadership: tiny/0 %v, tiny/1 %v", app.Units["tiny/0"].Leader, app.Units["tiny/1"].Leader)
+	}
+	for name, u := range app.Units {
+		if !reflect.DeepEqual(u.OpenPorts, []string{"8000/tcp"}) || u.Address != "127.0.0.1" {
+			t.Errorf("unit %s: ports %v address %q", name, u.OpenPorts, u.Address)
+		}
+	}
+	if _, ok := s.Machines["0"]; !ok {
+		t.Errorf("machine 0 missing: %v", s.Machines)
+	}
+	wantStart := map[string][]string{
+		"tiny/0": {"install", "leader-elected", "config-changed", "start"},
+		"tiny/1": {"install", "leader-settings-changed", "config-changed", "start"},
+	}
+	for unit, want := range wantStart {
+		if got := e.hookLog("m", unit); len(got) < 4 || !reflect.DeepEqual(got[:4], want) {
+			t.Errorf("%s ran %v, want %v first", unit, got, want)
+		}
+	}
+
+	// Hook output and juju-log reach debug-log in Juju's line format.
+	log := e.must("debug-log", "--replay", "--no-tail", "-i", "tiny/0").stdout
+	for _, want := range []string{" INFO unit.tiny/0.juju-log msg=hello\n", " DEBUG unit.tiny/0.install dispatching install\n",
+		` INFO juju.worker.uniter.operation ran "start" hook (via hook dispatching script: dispatch)`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("debug-log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "unit-tiny-1:") {
+		t.Errorf("debug-log -i tiny/0 shows tiny/1's lines")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		if !strings.HasPrefix(line, "unit-tiny-0: ") {
+			t.Errorf("debug-log line %q", line)
+		}
+	}
+
+	// update-status runs on the model's interval.
+	deadline := time.Now().Add(hookTimeout)
+	for countHook(e.hookLog("m", "tiny/0"), "update-status") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("update-status never ran: %v", e.hookLog("m", "tiny/0"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// A config change fires config-changed; setting the same value again
+	// does not.
+	before := countHook(e.hookLog("m", "tiny/0"), "config-changed")
+	e.must("config", "tiny", "msg=bye")
+	deadline = time.Now().Add(hookTimeout)
+	for countHook(e.hookLog("m", "tiny/0"), "config-changed") == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("config-changed did not run after a change: %v", e.hookLog("m", "tiny/0"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	e.waitStatus("m", hookTimeout, "idle after config change", allIdle("tiny", "active"))
+	changed := countHook(e.hookLog("m", "tiny/0"), "config-changed")
+	e.must("config", "tiny", "msg=bye")
+	time.Sleep(700 * time.Millisecond)
+	if n := countHook(e.hookLog("m", "tiny/0"), "config-changed"); n != changed {
+		t.Errorf("setting an unchanged value ran config-changed (%d -> %d)", changed, n)
+	}
+
+	t.Run("exec", func(t *testing.T) {
+		r := e.must("exec", "--unit", "tiny/leader", "--format", "json", "--", "echo hi; config-get msg")
+		var res map[string]struct {
+			ID      string         `json:"id"`
+			Status  string         `json:"status"`
+			Unit    string         `json:"unit"`
+			Results map[string]any `json:"results"`
+			Timing  map[string]string
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("%v: %s", err, r.stdout)
+		}
+		got := res["tiny/0"]
+		if got.Status != "completed" || got.Unit != "tiny/0" || got.Results["stdout"] != "hi\nbye\n" || got.Results["return-code"] != float64(0) {
+			t.Errorf("exec result = %s", r.stdout)
+		}
+		if got.Timing["enqueued"] == "" || got.Timing["completed"] == "" {
+			t.Errorf("exec timing = %v", got.Timing)
+		}
+		if r := e.must("exec", "-u", "tiny/0,tiny/1", "--", "echo $JUJU_UNIT_NAME"); r.stdout != "tiny/0:\ntiny/0\n\ntiny/1:\ntiny/1\n\n" {
+			t.Errorf("plain exec on two units = %q", r.stdout)
+		}
+		r = e.run("exec", "--unit", "tiny/1", "--format", "json", "--", "echo oops >&2; exit 3")
+		if r.code != 1 || !strings.Contains(r.stdout, `"return-code":3`) || !strings.Contains(r.stdout, `"stderr":"oops\n"`) ||
+			!strings.Contains(r.stderr, "ERROR the following task failed:\n - id ") || !strings.Contains(r.stderr, " with return code 3\n") {
+			t.Errorf("failing exec: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+		}
+		if r := e.run("exec", "--unit", "tiny/0", "--wait", "300ms", "--", "sleep 5"); r.code != 1 || r.stderr != "ERROR timed out waiting for results from: unit tiny/0\n" {
+			t.Errorf("exec timeout: exit %d %q", r.code, r.stderr)
+		}
+		if r := e.must("exec", "--machine", "0", "--", "echo on-machine"); r.stdout != "on-machine\n" {
+			t.Errorf("exec on machine = %q", r.stdout)
+		}
+	})
+
+	t.Run("run", func(t *testing.T) {
+		r := e.must("run", "tiny/0", "greet", "name=bob", "--format", "json")
+		var res map[string]map[string]any
+		if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+			t.Fatalf("%v: %s", err, r.stdout)
+		}
+		got := res["tiny/0"]
+		results, _ := got["results"].(map[string]any)
+		nested, _ := results["nested"].(map[string]any)
+		if got["status"] != "completed" || results["msg"] != "hi bob" || nested["key"] != "v" || results["return-code"] != float64(0) {
+			t.Errorf("greet = %s", r.stdout)
+		}
+		if logs, _ := got["log"].([]any); len(logs) != 1 || !strings.HasSuffix(fmt.Sprint(logs[0]), " greeting") {
+			t.Errorf("greet log = %v", got["log"])
+		}
+		if !strings.Contains(r.stderr, "Running operation ") || !strings.Contains(r.stderr, " greeting\n") {
+			t.Errorf("greet progress = %q", r.stderr)
+		}
+		// action-fail: status failed, exit 0.
+		r = e.must("run", "tiny/0", "fail", "--format", "json")
+		if !strings.Contains(r.stdout, `"status":"failed"`) || !strings.Contains(r.stdout, `"message":"nope"`) {
+			t.Errorf("fail = %s", r.stdout)
+		}
+		// A non-zero exit: status failed, exit 1.
+		r = e.run("run", "tiny/leader", "crash", "--format", "json")
+		if r.code != 1 || !strings.Contains(r.stdout, `"message":"exit status 4"`) || !strings.Contains(r.stdout, `"stderr":"boom\n"`) {
+			t.Errorf("crash: exit %d %s %s", r.code, r.stdout, r.stderr)
+		}
+		r = e.must("run", "tiny/0", "nosuch")
+		if !strings.Contains(r.stderr, "failed to schedule any tasks:\naction \"nosuch\" not defined on unit \"tiny/0\"") {
+			t.Errorf("unknown action stderr = %q", r.stderr)
+		}
+	})
+
+	t.Run("show-unit", func(t *testing.T) {
+		var su map[string]map[string]any
+		out := e.must("show-unit", "tiny/0", "--format", "json").stdout
+		if err := json.Unmarshal([]byte(out), &su); err != nil {
+			t.Fatal(err)
+		}
+		u := su["tiny/0"]
+		if u["charm"] != "local:tiny-0" || u["leader"] != true || u["workload-version"] != "1.2.3" || u["machine"] != "0" {
+			t.Errorf("show-unit = %s", out)
+		}
+	})
+
+	// A failing hook puts the unit in error, with no automatic retry.
+	e.must("config", "tiny", "msg=fail")
+	s = e.waitStatus("m", hookTimeout, "units in error", func(s jsonStatus) bool {
+		for _, u := range s.Applications["tiny"].Units {
+			if u.Workload.Current != "error" {
+				return false
+			}
+		}
+		return true
+	})
+	for name, u := range s.Applications["tiny"].Units {
+		if u.Workload.Message != `hook failed: "config-changed"` || u.Juju.Current != "idle" {
+			t.Errorf("%s in error: %+v", name, u)
+		}
+	}
+	if s.Applications["tiny"].AppStatus.Current != "error" {
+		t.Errorf("app status = %+v", s.Applications["tiny"].AppStatus)
+	}
+	failed := countHook(e.hookLog("m", "tiny/1"), "config-changed")
+	time.Sleep(700 * time.Millisecond)
+	if n := countHook(e.hookLog("m", "tiny/1"), "config-changed"); n != failed {
+		t.Errorf("failed hook was retried (%d -> %d)", failed, n)
+	}
+
+	// Removal with --force runs no more hooks on a unit in error and the
+	// unit goes away; a new unit is added and reaches error too (the
+	// config is still bad); expose is recorded.
+	e.must("remove-unit", "tiny/1", "--no-prompt", "--force")
+	e.waitStatus("m", hookTimeout, "tiny/1 gone", func(s jsonStatus) bool {
+		_, ok := s.Applications["tiny"].Units["tiny/1"]
+		return !ok
+	})
+	e.must("expose", "tiny")
+	if !e.status("m").Applications["tiny"].Exposed {
+		t.Error("expose did not set exposed")
+	}
+}
+
+// TestRemoveRunsStopAndRemove checks the removal hooks and statuses.
+func TestRemoveRunsStopAndRemove(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e.must("add-unit", "tiny")
+	e.waitStatus("m", hookTimeout, "two active units", func(s jsonStatus) bool {
+		return len(s.Applications["tiny"].Units) == 2 && allIdle("tiny", "active")(s)
+	})
+	unitDir := e.store().UnitDir(e.modelUUID("m"), "tiny/0")
+	r := e.must("remove-application", "tiny", "--no-prompt")
+	if r.stdout != "will remove application tiny\n- will remove unit tiny/0\n- will remove unit tiny/1\n" {
+		t.Errorf("remove-application stdout = %q", r.stdout)
+	}
+	e.waitStatus("m", hookTimeout, "application gone", func(s jsonStatus) bool {
+		_, ok := s.Applications["tiny"]
+		return !ok
+	})
+	if _, err := os.Stat(unitDir); !os.IsNotExist(err) {
+		t.Errorf("unit directory left behind: %v", err)
+	}
+	log := e.must("debug-log", "--replay", "--no-tail", "--include-module", "juju.worker.uniter.operation", "-i", "tiny/0").stdout
+	stop := strings.Index(log, `ran "stop" hook`)
+	remove := strings.Index(log, `ran "remove" hook`)
+	if stop < 0 || remove < stop {
+		t.Errorf("stop/remove hooks in debug-log:\n%s", log)
+	}
+}
+
+func (e *testEnv) modelUUID(name string) string {
+	e.t.Helper()
+	st, err := e.store().Read(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := st.ModelByName(name)
+	if m == nil {
+		e.t.Fatalf("model %s not found", name)
+	}
+	return m.UUID
+}
+
+func (e *testEnv) agentPID(name string) int {
+	e.t.Helper()
+	st, err := e.store().Read(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := st.ModelByName(name)
+	if m == nil || m.Agent == nil {
+		e.t.Fatalf("model %s has no agent", name)
+	}
+	return m.Agent.PID
+}
+
+// waitProcessGone waits until pid no longer exists at all (a zombie still
+// counts as present until it is reaped).
+func waitProcessGone(t *testing.T, pid int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
+		if os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			st, _ := proc.ReadStat(pid)
+			t.Fatalf("%s (pid %d) still exists after destroy-model (state %c)", what, pid, st.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNoProcessOutlivesDestroyModel runs a long exec command, destroys the
+// model with --force, and checks that neither the agent nor the command
+// survives, and that the model's files are gone.
+func TestNoProcessOutlivesDestroyModel(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	agentPID := e.agentPID("m")
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	r := e.must("exec", "--unit", "tiny/0", "--background", "--", "echo $$ > "+pidFile+".tmp; mv "+pidFile+".tmp "+pidFile+"; exec sleep 300")
+	if !strings.Contains(r.stderr, "Scheduled operation ") {
+		t.Errorf("exec --background stderr = %q", r.stderr)
+	}
+	var sleepPID int
+	deadline := time.Now().Add(hookTimeout)
+	for sleepPID == 0 {
+		if data, err := os.ReadFile(pidFile); err == nil {
+			sleepPID, _ = strconv.Atoi(strings.TrimSpace(string(data)))
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the exec command never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	uuid := e.modelUUID("m")
+	start := time.Now()
+	r = e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	if !strings.HasPrefix(r.stderr, "Destroying model") {
+		t.Errorf("destroy-model stderr = %q", r.stderr)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("destroy-model took %v", d)
+	}
+	waitProcessGone(t, agentPID, "agent")
+	waitProcessGone(t, sleepPID, "exec command")
+	if _, err := os.Stat(e.store().ModelDir(uuid)); !os.IsNotExist(err) {
+		t.Errorf("model directory left: %v", err)
+	}
+}
+
+// TestDestroyModelRunsRemovalHooks destroys a model without --force: the
+// units' stop and remove hooks run, then everything is gone.
+func TestDestroyModelRunsRemovalHooks(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	charmPath := tinyCharm(t)
+	e.must("deploy", charmPath)
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	agentPID := e.agentPID("m")
+	logPath := e.store().LogPath(e.modelUUID("m"))
+	// Keep the debug-log records: the model directory goes with the model.
+	var records []state.LogRecord
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lr := state.NewLogReader(logPath)
+		for i := 0; i < 400; i++ {
+			recs, _ := lr.Next()
+			records = append(records, recs...)
+			if _, err := os.Stat(logPath); os.IsNotExist(err) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	e.must("destroy-model", "m", "--no-prompt")
+	<-done
+	waitProcessGone(t, agentPID, "agent")
+	var ran []string
+	for _, rec := range records {
+		if rec.Module == "juju.worker.uniter.operation" {
+			ran = append(ran, rec.Message)
+		}
+	}
+	joined := strings.Join(ran, "\n")
+	if !strings.Contains(joined, `ran "stop" hook`) || !strings.Contains(joined, `ran "remove" hook`) {
+		t.Errorf("destroy-model did not run stop and remove:\n%s", joined)
+	}
+}
+
+// TestAgentExitsWhenModelDisappears removes the model from the state
+// behind the agent's back: the agent notices and exits.
+func TestAgentExitsWhenModelDisappears(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	pid := e.agentPID("m")
+	err := e.store().Update(context.Background(), func(st *state.State) error {
+		for uuid, m := range st.Models {
+			if m.Name == "m" {
+				delete(st.Models, uuid)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, pid, "agent")
+}
+
+// TestConcurrentCommands runs many status and config commands at once
+// against one data directory: none fails and the state stays valid.
+func TestConcurrentCommands(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 10; i++ {
+				var r result
+				switch i % 3 {
+				case 0:
+					r = e.run("status", "--format", "json")
+					var s map[string]any
+					if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
+						errs <- fmt.Sprintf("status output is not JSON: %v", err)
+					}
+				case 1:
+					r = e.run("config", "tiny", fmt.Sprintf("port=%d", 9000+g*100+i))
+				default:
+					r = e.run("config", "tiny", "port")
+				}
+				if r.code != 0 {
+					errs <- fmt.Sprintf("exit %d: %s", r.code, r.stderr)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	data, err := os.ReadFile(filepath.Join(e.dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st state.State
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatalf("state is not valid JSON: %v", err)
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(e.must("config", "tiny", "port").stdout))
+	if err != nil || port < 9000 || port >= 9800 {
+		t.Errorf("port after concurrent sets = %d (%v)", port, err)
+	}
+}

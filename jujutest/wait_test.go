@@ -1,0 +1,324 @@
+package jujutest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/canonical/jujutest/jujutest"
+	"github.com/canonical/jujutest/jujutest/jujutesttest"
+)
+
+var statusArgs = []string{"status", "--model", "m", "--format", "json"}
+
+// statusDoc returns a status JSON with app "app" in state app, and units
+// "app/N" in the given workload states (agent idle).
+func statusDoc(app string, units ...string) jujutest.Result {
+	var us []string
+	for i, u := range units {
+		cur, msg, _ := strings.Cut(u, ":")
+		us = append(us, fmt.Sprintf(`"app/%d":{"workload-status":{"current":%q,"message":%q},"juju-status":{"current":"idle"}}`, i, cur, msg))
+	}
+	cur, msg, _ := strings.Cut(app, ":")
+	doc := fmt.Sprintf(`{"model":{"name":"m","type":"iaas"},"machines":{},"applications":{"app":{"charm":"app",`+
+		`"application-status":{"current":%q,"message":%q},"units":{%s}}},"controller":{"timestamp":"12:00:00Z"}}`,
+		cur, msg, strings.Join(us, ","))
+	return jujutest.Result{Stdout: []byte(doc)}
+}
+
+var (
+	active  = statusDoc("active", "active")
+	waiting = statusDoc("waiting:installing", "waiting:installing")
+	failing = statusDoc(`error:hook failed: "install"`, `error:hook failed: "install"`, "active")
+	cliFail = jujutest.Result{Stderr: []byte("ERROR connection is shut down\n"), ExitCode: 1}
+)
+
+// logLines collects Logf lines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+func (l *logLines) get() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.lines)
+}
+
+// waitJuju returns a Juju on model "m" with a fake runner and clock.
+func waitJuju(t *testing.T) (*jujutest.Juju, *jujutesttest.Runner, *jujutesttest.Clock, *logLines) {
+	r := jujutesttest.NewRunner(t)
+	clock := jujutesttest.NewClock()
+	logs := &logLines{}
+	return &jujutest.Juju{Model: "m", Runner: r, Clock: clock, Logf: logs.logf}, r, clock, logs
+}
+
+func TestWaitReadyAfterSuccesses(t *testing.T) {
+	t.Parallel()
+	j, r, clock, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, waiting, active)
+	st, err := j.Wait(t.Context(), jujutest.AllActive())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !jujutest.AllActive()(st) {
+		t.Errorf("returned status is not active:\n%s", st)
+	}
+	// 1 waiting poll, then 3 consecutive active ones.
+	if n := r.Count(statusArgs); n != 4 {
+		t.Errorf("%d polls, want 4", n)
+	}
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{time.Second, time.Second, time.Second}) {
+		t.Errorf("sleeps = %v, want three of 1s", got)
+	}
+	for _, c := range r.Calls() {
+		if c.Deadline.IsZero() {
+			t.Error("status poll without a deadline")
+		}
+	}
+}
+
+func TestWaitSuccessesReset(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, active, waiting, active, waiting, active, active, waiting)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive(), jujutest.WithSuccesses(2), jujutest.WithDelay(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// A W A W A A: two in a row at poll 6.
+	if n := r.Count(statusArgs); n != 6 {
+		t.Errorf("%d polls, want 6", n)
+	}
+}
+
+func TestWaitDefaultTimeout(t *testing.T) {
+	t.Parallel()
+	j, r, clock, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, waiting)
+	start := clock.Now()
+	st, err := j.Wait(t.Context(), jujutest.AllActive())
+	var te *jujutest.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want a *TimeoutError", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("TimeoutError should match context.DeadlineExceeded")
+	}
+	// 3 minutes at one poll a second, as Jubilant.
+	if n := r.Count(statusArgs); n != 180 || te.Polls != 180 {
+		t.Errorf("%d polls (error says %d), want 180", n, te.Polls)
+	}
+	if got := clock.Now().Sub(start); got != 3*time.Minute {
+		t.Errorf("fake time passed = %v, want 3m", got)
+	}
+	if st == nil || te.Status == nil || !st.Equal(te.Status) {
+		t.Error("Wait should return the last status with the timeout")
+	}
+	msg := err.Error()
+	for _, want := range []string{"timed out after 3m0s", "180 polls", "app app: waiting (installing)", "app/0: workload waiting (installing), agent idle"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("timeout message lacks %q:\n%s", want, msg)
+		}
+	}
+}
+
+func TestWaitTimeoutOptions(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	j.WaitTimeout = 10 * time.Second
+	r.HandleSequence(statusArgs, waiting)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v", err)
+	}
+	if n := r.Count(statusArgs); n != 10 {
+		t.Errorf("Juju.WaitTimeout 10s: %d polls, want 10", n)
+	}
+	j2, r2, _, _ := waitJuju(t)
+	r2.HandleSequence(statusArgs, waiting)
+	_, err := j2.Wait(t.Context(), jujutest.AllActive(), jujutest.WithTimeout(time.Minute), jujutest.WithDelay(10*time.Second))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v", err)
+	}
+	if n := r2.Count(statusArgs); n != 6 {
+		t.Errorf("WithTimeout 1m, WithDelay 10s: %d polls, want 6", n)
+	}
+}
+
+func TestWaitErrorBeforeReady(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, waiting, failing)
+	// The ready condition also holds on the failing status: error wins.
+	st, err := j.Wait(t.Context(), jujutest.Or(jujutest.AnyActive(), jujutest.AnyError()), jujutest.WithError(jujutest.AnyError()))
+	var we *jujutest.WaitError
+	if !errors.As(err, &we) {
+		t.Fatalf("error = %v, want a *WaitError", err)
+	}
+	if r.Count(statusArgs) != 2 || we.Polls != 2 || st == nil || we.Status != st {
+		t.Errorf("polls = %d (error says %d); status returned: %v", r.Count(statusArgs), we.Polls, st != nil)
+	}
+	msg := err.Error()
+	for _, want := range []string{`app app is error (hook failed: "install")`, `unit app/0 is error (hook failed: "install")`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("WaitError message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "app/1") {
+		t.Errorf("WaitError names a unit not in error:\n%s", msg)
+	}
+}
+
+func TestWaitErrorWithoutErrorEntities(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, waiting)
+	_, err := j.Wait(t.Context(), jujutest.AllActive(), jujutest.WithError(jujutest.AnyWaiting()))
+	if err == nil || !strings.Contains(err.Error(), "app/0: workload waiting (installing)") {
+		t.Errorf("error = %v, want a summary of the status", err)
+	}
+}
+
+func TestWaitRetriesTransientStatusFailure(t *testing.T) {
+	t.Parallel()
+	j, r, _, logs := waitJuju(t)
+	r.HandleSequence(statusArgs, cliFail, cliFail, active)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive()); err != nil {
+		t.Fatalf("two failures then success: %v", err)
+	}
+	if n := r.Count(statusArgs); n != 5 {
+		t.Errorf("%d polls, want 5", n)
+	}
+	if !slices.ContainsFunc(logs.get(), func(l string) bool { return strings.Contains(l, "juju status failed (1 of 2 tolerated)") }) {
+		t.Errorf("no log of the failure: %q", logs.get())
+	}
+}
+
+func TestWaitGivesUpAfterConsecutiveFailures(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	// Failures separated by a success do not add up.
+	r.HandleSequence(statusArgs, cliFail, cliFail, waiting, cliFail, cliFail, cliFail, active)
+	_, err := j.Wait(t.Context(), jujutest.AllActive())
+	var cliErr *jujutest.CLIError
+	if !errors.As(err, &cliErr) || !strings.Contains(err.Error(), "failed 3 times in a row") {
+		t.Fatalf("error = %v, want the CLIError after 3 failures", err)
+	}
+	if n := r.Count(statusArgs); n != 6 {
+		t.Errorf("%d polls, want 6", n)
+	}
+	j2, r2, _, _ := waitJuju(t)
+	r2.HandleSequence(statusArgs, cliFail, active)
+	if _, err := j2.Wait(t.Context(), jujutest.AllActive(), jujutest.WithStatusFailures(1)); !errors.As(err, &cliErr) {
+		t.Errorf("WithStatusFailures(1): error = %v, want the first failure", err)
+	}
+}
+
+func TestWaitCanceled(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	r.HandleFunc(statusArgs, func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
+		cancel() // the test gives up while a poll runs
+		return waiting, nil
+	})
+	_, err := j.Wait(ctx, jujutest.AllActive())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	if n := r.Count(statusArgs); n != 1 {
+		t.Errorf("%d polls after cancel, want 1", n)
+	}
+}
+
+func TestWaitCanceledDuringHungStatus(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	r.HandleFunc(statusArgs, func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
+		cancel()
+		<-ctx.Done() // a hung CLI, killed on cancel
+		return jujutest.Result{ExitCode: -1}, ctx.Err()
+	})
+	if _, err := j.Wait(ctx, jujutest.AllActive()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+}
+
+func TestWaitRealClockHungStatusTimesOut(t *testing.T) {
+	t.Parallel()
+	r := jujutesttest.NewRunner(t)
+	r.HandleFunc(statusArgs, func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
+		<-ctx.Done()
+		return jujutest.Result{ExitCode: -1}, ctx.Err()
+	})
+	j := &jujutest.Juju{Model: "m", Runner: r}
+	start := time.Now()
+	_, err := j.Wait(t.Context(), jujutest.AllActive(), jujutest.WithTimeout(200*time.Millisecond))
+	var te *jujutest.TimeoutError
+	if !errors.As(err, &te) || te.LastErr == nil {
+		t.Fatalf("error = %v, want a *TimeoutError with the poll's error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Wait took %v with a 200ms timeout", d)
+	}
+}
+
+func TestWaitLogsTransitions(t *testing.T) {
+	t.Parallel()
+	j, r, _, logs := waitJuju(t)
+	r.HandleSequence(statusArgs,
+		statusDoc("waiting:installing", "waiting:installing"),
+		statusDoc("waiting:installing", "waiting:installing"),
+		statusDoc("active", "active", "maintenance"),
+		statusDoc("active", "active"),
+	)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"wait: +0s app: waiting (installing)",
+		"wait: +0s app/0: waiting (installing)",
+		"wait: +2s app: waiting (installing) -> active",
+		"wait: +2s app/0: waiting (installing) -> active",
+		"wait: +2s app/1: maintenance",
+		"wait: +3s app/1: gone",
+		"wait: ready after 5s (6 polls)",
+	}
+	if got := logs.get(); !slices.Equal(got, want) {
+		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestWaitStatusApps(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := waitJuju(t)
+	r.HandleSequence([]string{"status", "--model", "m", "app", "--format", "json"}, active)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive("app"), jujutest.WithStatusApps("app"), jujutest.WithSuccesses(1)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWaitBadOptions(t *testing.T) {
+	t.Parallel()
+	j, _, _, _ := waitJuju(t)
+	_, err := j.Wait(t.Context(), nil, jujutest.WithSuccesses(0), jujutest.WithDelay(-time.Second), jujutest.WithStatusFailures(0))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"WithSuccesses(0)", "WithDelay(-1s)", "WithStatusFailures(0)", "ready condition is nil"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
