@@ -70,7 +70,8 @@ func TestTempModelDestroys(t *testing.T) {
 		}
 		return r.Run(ctx, cmd)
 	})
-	j := jujutest.TempModel(tb, jujutest.WithTemplate(&jujutest.Juju{Runner: runner}), jujutest.WithGetenv(env(nil)))
+	j := jujutest.TempModel(tb, jujutest.WithTemplate(&jujutest.Juju{Runner: runner}), jujutest.WithGetenv(env(nil)),
+		jujutest.WithArtifactsDir(t.TempDir()))
 	if !modelNameRE.MatchString(name) || j.Model != name {
 		t.Fatalf("model %q (Juju.Model %q), want jujutest-<8 hex digits>", name, j.Model)
 	}
@@ -107,6 +108,8 @@ func TestTempModelKeepAndOptions(t *testing.T) {
 		jujutest.WithModelPrefix("mine"),
 		jujutest.WithModelOptions(jujutest.AddModelOptions{Controller: "ctl", Cloud: "lxd", Config: map[string]any{"test-mode": true}}),
 		jujutest.WithGetenv(env(map[string]string{"JUJUTEST_KEEP_MODELS": "1", "JUJUTEST_CLI": "/opt/juju-local"})),
+		jujutest.WithKeepModel(),
+		jujutest.WithArtifactsDir(t.TempDir()),
 	)
 	if !regexp.MustCompile(`^ctl:mine-[0-9a-f]{8}$`).MatchString(j.Model) {
 		t.Errorf("Model = %q", j.Model)
@@ -197,7 +200,8 @@ func TestTempModelDestroyFailureIsLogged(t *testing.T) {
 	t.Parallel()
 	cli := standIn(t, `[ "$1" = destroy-model ] && { echo "ERROR cannot destroy" >&2; exit 1; }; exit 0`)
 	tb := &fakeTB{TB: t, name: "TestDestroyFails"}
-	j := jujutest.TempModel(tb, jujutest.WithTemplate(&jujutest.Juju{CLIBinary: cli}), jujutest.WithGetenv(env(nil)))
+	j := jujutest.TempModel(tb, jujutest.WithTemplate(&jujutest.Juju{CLIBinary: cli}), jujutest.WithGetenv(env(nil)),
+		jujutest.WithArtifactsDir(t.TempDir()))
 	tb.runCleanups()
 	if !slices.ContainsFunc(tb.logs.get(), func(l string) bool {
 		return strings.Contains(l, "WARNING: destroying model "+j.Model) && strings.Contains(l, "cannot destroy")
@@ -214,7 +218,8 @@ func TestTempModelParallel(t *testing.T) {
 		for i := range 4 {
 			t.Run(fmt.Sprint(i), func(t *testing.T) {
 				t.Parallel()
-				j := jujutest.TempModel(t, jujutest.WithTemplate(&jujutest.Juju{CLIBinary: cli}), jujutest.WithGetenv(env(nil)))
+				j := jujutest.TempModel(t, jujutest.WithTemplate(&jujutest.Juju{CLIBinary: cli}), jujutest.WithGetenv(env(nil)),
+					jujutest.WithArtifactsDir(t.TempDir())) // if this test fails, leave no files behind
 				st, err := j.Status(t.Context())
 				if err != nil || st.Model.Name != "test" {
 					t.Errorf("Status: %v", err)

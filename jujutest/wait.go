@@ -143,7 +143,8 @@ func errorEntities(s *Status) []string {
 // context, passed before the ready condition held. It matches
 // context.DeadlineExceeded with errors.Is.
 type TimeoutError struct {
-	// Limit is the wait's timeout.
+	// Limit is the wait's timeout, or the time that was left to the
+	// context's deadline when the wait started, if that was shorter.
 	Limit time.Duration
 	// Elapsed is the time from the start of the wait.
 	Elapsed time.Duration
@@ -229,8 +230,14 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 		ok       int
 		failures int
 	)
+	// The limit reported on timeout: the wait's timeout, or the time left
+	// to ctx's deadline if that is shorter.
+	limit := cfg.timeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < limit {
+		limit = time.Until(d).Round(time.Millisecond)
+	}
 	timeout := func() error {
-		return &TimeoutError{Limit: cfg.timeout, Elapsed: clock.Now().Sub(start), Polls: polls, Status: last, LastErr: lastErr}
+		return &TimeoutError{Limit: limit, Elapsed: clock.Now().Sub(start), Polls: polls, Status: last, LastErr: lastErr}
 	}
 	for {
 		if clock.Now().Sub(start) >= cfg.timeout {

@@ -322,3 +322,20 @@ func TestWaitBadOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitContextDeadlineIsTimeout(t *testing.T) {
+	t.Parallel()
+	r := jujutesttest.NewRunner(t)
+	r.HandleSequence(statusArgs, waiting)
+	j := &jujutest.Juju{Model: "m", Runner: r}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	_, err := j.Wait(ctx, jujutest.AllActive(), jujutest.WithDelay(20*time.Millisecond))
+	var te *jujutest.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want a *TimeoutError", err)
+	}
+	if te.Limit > 200*time.Millisecond || te.Status == nil || te.Polls < 2 {
+		t.Errorf("TimeoutError = %+v, want the context's limit, the last status and several polls", te)
+	}
+}

@@ -309,3 +309,25 @@ func TestParallelRunsAreIndependent(t *testing.T) {
 		})
 	}
 }
+
+func TestDoubleDashEndsFlags(t *testing.T) {
+	t.Parallel()
+	c := &charmtest.Context{Charm: script(
+		func(ctx context.Context, tools *hooktools.Tools) error {
+			return tools.StatusSet(ctx, hooktools.Status{Name: hooktools.StatusBlocked, Message: "-x is not a slug"})
+		},
+		func(ctx context.Context, tools *hooktools.Tools) error {
+			return tools.ApplicationVersionSet(ctx, "-rc1")
+		},
+		func(ctx context.Context, tools *hooktools.Tools) error {
+			return tools.JujuLog(ctx, hooktools.LevelDebug, "-v")
+		},
+	)}
+	out, err := c.Run(context.Background(), "x", charmtest.State{})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if out.UnitStatus.Message != "-x is not a slug" || out.WorkloadVersion != "-rc1" || out.JujuLog[0].Message != "-v" {
+		t.Fatalf("state %+v", out)
+	}
+}

@@ -119,15 +119,26 @@ func (t *Tools) StatusSet(ctx context.Context, s Status) error {
 	if s.Message != "" {
 		args = append(args, s.Message)
 	}
-	_, err := t.run(ctx, "status-set", args...)
+	_, err := t.run(ctx, "status-set", endFlags(args)...)
 	return err
 }
 
 // ApplicationVersionSet runs `application-version-set <version>`, the
 // workload version shown by `juju status`.
 func (t *Tools) ApplicationVersionSet(ctx context.Context, version string) error {
-	_, err := t.run(ctx, "application-version-set", version)
+	_, err := t.run(ctx, "application-version-set", endFlags([]string{version})...)
 	return err
+}
+
+// endFlags puts "--" before positional args if one of them would otherwise
+// be parsed as a flag.
+func endFlags(args []string) []string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return append([]string{"--"}, args...)
+		}
+	}
+	return args
 }
 
 // JujuLog runs `juju-log --log-level=<level> -- <message>`.

@@ -351,7 +351,7 @@ func writeAtomic(path string, data []byte, perm fs.FileMode) (err error) {
 		return err
 	}
 	if d, err := os.Open(dir); err == nil {
-		d.Sync() // best effort: make the rename durable
+		_ = d.Sync() // best effort: make the rename durable
 		d.Close()
 	}
 	return nil

@@ -149,7 +149,9 @@ func stopForCleanup(t *testing.T, tp *tinyproxy.Tinyproxy) {
 	defer cancel()
 	if err := tp.Stop(ctx); err != nil {
 		t.Logf("cleanup: %v; sending SIGKILL to %d", err, pid)
-		syscall.Kill(pid, syscall.SIGKILL)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Errorf("cleanup: cannot kill tinyproxy (pid %d): %v", pid, err)
+		}
 	}
 }
 

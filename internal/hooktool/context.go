@@ -27,7 +27,8 @@ type Context interface {
 	// ConfigSettings returns the application's config settings: every
 	// option of the charm's config, with defaults applied, and nil values
 	// for options that have neither a value nor a default. The caller may
-	// modify the returned map.
+	// modify the returned map. Juju reads the settings once per hook, so a
+	// config change made while a hook runs shows in the next hook.
 	ConfigSettings() (map[string]any, error)
 
 	// UnitStatus returns the unit's current workload status.

@@ -39,7 +39,7 @@ func Lock(tb testing.TB) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	tb.Cleanup(func() {
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close() // closing also releases the lock
 	})
 }

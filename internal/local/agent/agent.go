@@ -27,6 +27,7 @@ import (
 	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
 
 // Config configures an agent.
@@ -55,8 +56,11 @@ type Agent struct {
 	store *state.Store
 	uuid  string
 	srv   *hooktool.Server
-	logs  *state.LogWriter
 	tools string
+
+	// logMu serializes appends to the debug-log file.
+	logMu   sync.Mutex
+	logPath string
 
 	// machineLock serializes hooks on the machine, as Juju's machine lock.
 	machineLock sync.Mutex
@@ -84,7 +88,7 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg:     cfg,
 		store:   cfg.Store,
 		uuid:    cfg.ModelUUID,
-		logs:    state.NewLogWriter(cfg.Store.LogPath(cfg.ModelUUID)),
+		logPath: cfg.Store.LogPath(cfg.ModelUUID),
 		tools:   cfg.Store.ToolsDir(cfg.ModelUUID),
 		workers: map[string]*unitWorker{},
 		charms:  map[string]*charmInfo{},
@@ -296,9 +300,41 @@ func (a *Agent) update(ctx context.Context, fn func(m *state.Model) error) error
 // errModelGone is returned by update when the model no longer exists.
 var errModelGone = errors.New("model is gone")
 
-// log writes a debug-log record.
+// log writes a debug-log record of the agent itself (e.g. "ran "install"
+// hook"), subject to the model's logging-config.
 func (a *Agent) log(entity, level, module, msg string) {
-	if err := a.logs.Write(state.LogRecord{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: msg}); err != nil {
+	m := a.model()
+	if m != nil && !a.loggingConfig(m).Enabled(module, level) {
+		return
+	}
+	a.writeLog(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: msg})
+}
+
+// writeLog appends a record to the model's debug-log file.
+func (a *Agent) writeLog(rec logline.Record) {
+	a.logMu.Lock()
+	defer a.logMu.Unlock()
+	f, err := os.OpenFile(a.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		a.cfg.Logf("writing debug-log: %v", err)
+		return
+	}
+	defer f.Close()
+	if err := logline.Append(f, rec); err != nil {
 		a.cfg.Logf("writing debug-log: %v", err)
 	}
+}
+
+// loggingConfig returns the model's logging-config (Juju's default when
+// unset or invalid).
+func (a *Agent) loggingConfig(m *state.Model) logline.LoggingConfig {
+	s, _ := m.Config["logging-config"].(string)
+	if s == "" {
+		s = logline.DefaultLoggingConfig
+	}
+	cfg, err := logline.ParseLoggingConfig(s)
+	if err != nil {
+		cfg, _ = logline.ParseLoggingConfig(logline.DefaultLoggingConfig)
+	}
+	return cfg
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/canonical/jujutest/internal/hooktool"
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
 
 // hookContext is the hooktool.Context of one hook, action or exec run of a
@@ -161,7 +162,7 @@ func (c *hookContext) SetWorkloadVersion(version string) error {
 
 // Log implements hooktool.Context.
 func (c *hookContext) Log(level, module, message string) error {
-	c.a.log(state.UnitTag(c.unit), level, module, message)
+	c.a.log(logline.UnitEntity(c.unit), level, module, message)
 	return nil
 }
 

@@ -1,18 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/juju/names/v5"
 
-	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
-
-// logLevels orders Juju's log levels.
-var logLevels = map[string]int{"TRACE": 1, "DEBUG": 2, "INFO": 3, "WARNING": 4, "ERROR": 5, "CRITICAL": 6}
 
 // intFlag is an int flag that knows whether it was set.
 type intFlag struct {
@@ -30,109 +28,6 @@ func (f *intFlag) Set(s string) error {
 }
 
 func (f *intFlag) String() string { return fmt.Sprint(f.v) }
-
-// logFilter selects debug-log records as Juju's log streaming does.
-type logFilter struct {
-	level         int
-	includeEntity []string
-	excludeEntity []string
-	includeModule []string
-	excludeModule []string
-}
-
-// parseEntity turns an --include/--exclude value into a tag pattern:
-// app -> unit-app-*, app/0 -> unit-app-0, 0 -> machine-0.
-func parseEntity(e string) string {
-	switch {
-	case strings.Contains(e, "*"):
-		return e
-	case strings.HasPrefix(e, "unit-") || strings.HasPrefix(e, "machine-") || strings.HasPrefix(e, "application-"):
-		if rest, ok := strings.CutPrefix(e, "application-"); ok {
-			return "unit-" + rest + "-*"
-		}
-		return e
-	case names.IsValidMachine(e):
-		return "machine-" + e
-	case names.IsValidUnit(e):
-		return state.UnitTag(e)
-	case names.IsValidApplication(e):
-		return "unit-" + e + "-*"
-	}
-	return e
-}
-
-// globMatch matches a pattern where * matches any run of characters.
-func globMatch(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for _, p := range parts[1 : len(parts)-1] {
-		i := strings.Index(s, p)
-		if i < 0 {
-			return false
-		}
-		s = s[i+len(p):]
-	}
-	return strings.HasSuffix(s, parts[len(parts)-1])
-}
-
-func (f *logFilter) match(rec state.LogRecord) bool {
-	if f.level > 0 && logLevels[rec.Level] < f.level {
-		return false
-	}
-	if len(f.includeEntity) > 0 {
-		ok := false
-		for _, p := range f.includeEntity {
-			if globMatch(p, rec.Entity) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, p := range f.excludeEntity {
-		if globMatch(p, rec.Entity) {
-			return false
-		}
-	}
-	if len(f.includeModule) > 0 {
-		ok := false
-		for _, m := range f.includeModule {
-			if rec.Module == m || strings.HasPrefix(rec.Module, m+".") {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, m := range f.excludeModule {
-		if rec.Module == m || strings.HasPrefix(rec.Module, m+".") {
-			return false
-		}
-	}
-	return true
-}
-
-// logFormatter renders records in Juju's debug-log line format:
-// "unit-app-0: 13:35:00 INFO unit.app/0.juju-log msg".
-type logFormatter struct {
-	layout string
-	tz     *time.Location
-}
-
-func (f logFormatter) write(w io.Writer, rec state.LogRecord) {
-	ts := rec.Time.In(f.tz).Format(f.layout)
-	fmt.Fprintf(w, "%s: %s %s %s %s\n", rec.Entity, ts, rec.Level, rec.Module, rec.Message)
-}
 
 func (r *run) cmdDebugLog(args []string) error {
 	fs := r.flags("debug-log")
@@ -168,13 +63,12 @@ func (r *run) cmdDebugLog(args []string) error {
 	if err := r.parse(fs, args); err != nil {
 		return err
 	}
-	filter := logFilter{}
 	if level != "" {
-		lv, ok := logLevels[strings.ToUpper(level)]
-		if !ok || lv > logLevels["ERROR"] {
-			return usagef("level value %q is not one of %q, %q, %q, %q, %q", level, "TRACE", "DEBUG", "INFO", "WARNING", "ERROR")
+		lv, err := logline.ParseLevel(level)
+		if err != nil {
+			return &usageError{err}
 		}
-		filter.level = lv
+		level = lv
 	}
 	switch {
 	case tail && noTail:
@@ -198,63 +92,48 @@ func (r *run) cmdDebugLog(args []string) error {
 	if limit.set {
 		noTail = true
 	}
-	backlog := lines.v
+	filter := logline.Filter{
+		Level:         level,
+		IncludeModule: includeModule,
+		ExcludeModule: excludeModule,
+		Replay:        replay,
+		Lines:         lines.v,
+		Limit:         limit.v,
+	}
 	if !lines.set && !limit.set && !replay {
-		backlog = 10
+		filter.Lines = logline.DefaultLines
 	}
 	for _, e := range include {
-		filter.includeEntity = append(filter.includeEntity, parseEntity(e))
+		filter.IncludeEntity = append(filter.IncludeEntity, logline.ParseEntity(e))
 	}
 	for _, e := range exclude {
-		filter.excludeEntity = append(filter.excludeEntity, parseEntity(e))
+		filter.ExcludeEntity = append(filter.ExcludeEntity, logline.ParseEntity(e))
 	}
-	filter.includeModule, filter.excludeModule = includeModule, excludeModule
-	f := logFormatter{layout: "15:04:05", tz: time.Local}
-	if date {
-		f.layout = "2006-01-02 15:04:05"
-	}
-	if ms {
-		f.layout += ".000"
-	}
+	opts := logline.FormatOptions{Date: date, Ms: ms}
 	if utc {
-		f.tz = time.UTC
+		opts.Location = time.UTC
 	}
 
 	_, m, err := r.readModel(*model)
 	if err != nil {
 		return err
 	}
-	reader := state.NewLogReader(r.store.LogPath(m.UUID))
-	recs, err := reader.Next()
+	path := r.store.LogPath(m.UUID)
+	recs, offset, err := readLogFrom(path, 0, filter)
 	if err != nil {
 		return err
 	}
-	var matched []state.LogRecord
 	for _, rec := range recs {
-		if filter.match(rec) {
-			matched = append(matched, rec)
+		if err := logline.Write(r.stdout, rec, opts); err != nil {
+			return err
 		}
-	}
-	switch {
-	case limit.set && replay:
-		if len(matched) > limit.v {
-			matched = matched[:limit.v]
-		}
-	case limit.set:
-		if len(matched) > limit.v {
-			matched = matched[len(matched)-limit.v:]
-		}
-	case !replay:
-		if len(matched) > backlog {
-			matched = matched[len(matched)-backlog:]
-		}
-	}
-	for _, rec := range matched {
-		f.write(r.stdout, rec)
 	}
 	if noTail {
 		return nil
 	}
+	// Follow the log until interrupted or the model goes away.
+	follow := filter
+	follow.Replay, follow.Limit, follow.Lines = true, 0, 0
 	ticker := time.NewTicker(100 * time.Millisecond)
 	defer ticker.Stop()
 	for {
@@ -263,13 +142,14 @@ func (r *run) cmdDebugLog(args []string) error {
 			return nil
 		case <-ticker.C:
 		}
-		recs, err := reader.Next()
+		recs, n, err := readLogFrom(path, offset, follow)
 		if err != nil {
 			return err
 		}
+		offset += n
 		for _, rec := range recs {
-			if filter.match(rec) {
-				f.write(r.stdout, rec)
+			if err := logline.Write(r.stdout, rec, opts); err != nil {
+				return err
 			}
 		}
 		st, err := r.store.Read(r.ctx)
@@ -277,6 +157,23 @@ func (r *run) cmdDebugLog(args []string) error {
 			return nil
 		}
 	}
+}
+
+// readLogFrom reads the records after offset in the log file that f
+// selects, and how many bytes it consumed. A missing file has none.
+func readLogFrom(path string, offset int64, f logline.Filter) ([]logline.Record, int64, error) {
+	file, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	defer file.Close()
+	if _, err := file.Seek(offset, io.SeekStart); err != nil {
+		return nil, 0, err
+	}
+	return logline.Read(file, f)
 }
 
 func (r *run) cmdShowUnit(args []string) error {

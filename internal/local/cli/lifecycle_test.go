@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
 
 // hookTimeout bounds each wait for hooks to run.
@@ -37,7 +39,7 @@ func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, true)
 	e.must("add-model", "m")
-	e.must("model-config", "update-status-hook-interval=2s")
+	e.must("model-config", "update-status-hook-interval=2s", "logging-config=<root>=INFO;unit=DEBUG")
 	e.must("deploy", tinyCharm(t), "-n", "2")
 
 	s := e.waitStatus("m", hookTimeout, "all units active and idle", allIdle("tiny", "active"))
@@ -253,6 +255,9 @@ func TestRemoveRunsStopAndRemove(t *testing.T) {
 	if _, err := os.Stat(unitDir); !os.IsNotExist(err) {
 		t.Errorf("unit directory left behind: %v", err)
 	}
+	if all := e.must("debug-log", "--replay", "--no-tail").stdout; strings.Contains(all, " DEBUG ") {
+		t.Errorf("hook output at DEBUG logged under the default logging-config:\n%s", all)
+	}
 	log := e.must("debug-log", "--replay", "--no-tail", "--include-module", "juju.worker.uniter.operation", "-i", "tiny/0").stdout
 	stop := strings.Index(log, `ran "stop" hook`)
 	remove := strings.Index(log, `ran "remove" hook`)
@@ -358,24 +363,27 @@ func TestDestroyModelRunsRemovalHooks(t *testing.T) {
 	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
 	agentPID := e.agentPID("m")
 	logPath := e.store().LogPath(e.modelUUID("m"))
-	// Keep the debug-log records: the model directory goes with the model.
-	var records []state.LogRecord
+	// Keep the debug-log: the model directory goes with the model.
+	var last []byte
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		lr := state.NewLogReader(logPath)
-		for i := 0; i < 400; i++ {
-			recs, _ := lr.Next()
-			records = append(records, recs...)
-			if _, err := os.Stat(logPath); os.IsNotExist(err) {
+		for i := 0; i < 2000; i++ {
+			data, err := os.ReadFile(logPath)
+			if err != nil {
 				return
 			}
-			time.Sleep(10 * time.Millisecond)
+			last = data
+			time.Sleep(5 * time.Millisecond)
 		}
 	}()
 	e.must("destroy-model", "m", "--no-prompt")
 	<-done
 	waitProcessGone(t, agentPID, "agent")
+	records, _, err := logline.Read(bytes.NewReader(last), logline.Filter{Replay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ran []string
 	for _, rec := range records {
 		if rec.Module == "juju.worker.uniter.operation" {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
 
 // UpdateStatusIntervalKey is the model-config key of the update-status
@@ -39,7 +40,7 @@ func modelConfigDefaults() map[string]any {
 		"juju-http-proxy":             "",
 		"juju-https-proxy":            "",
 		"juju-no-proxy":               "127.0.0.1,localhost,::1",
-		"logging-config":              "",
+		"logging-config":              logline.DefaultLoggingConfig,
 		"max-action-results-age":      "336h",
 		"max-action-results-size":     "5G",
 		"max-status-history-age":      "336h",
@@ -80,6 +81,12 @@ func coerceModelConfig(k, v string) (any, error) {
 	if k == UpdateStatusIntervalKey {
 		if _, err := time.ParseDuration(v); err != nil {
 			return nil, fmt.Errorf("invalid update status hook interval in model configuration: %w", err)
+		}
+		return v, nil
+	}
+	if k == "logging-config" {
+		if _, err := logline.ParseLoggingConfig(v); err != nil {
+			return nil, err
 		}
 		return v, nil
 	}

@@ -1,0 +1,482 @@
+package hookrun
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/canonical/jujutest/internal/logline"
+)
+
+// Hook is one hook or action run.
+type Hook struct {
+	// Unit describes the unit and its agent.
+	Unit
+	// Kind says whether Name is a hook or an action.
+	Kind Kind
+	// Name is the hook's name ("install", "website-relation-joined") or the
+	// action's name.
+	Name string
+	// ContextID is the hook context's id (JUJU_CONTEXT_ID), under which the
+	// hook's hooktool.Context is registered with the agent's server; see
+	// NewContextID.
+	ContextID string
+	// ActionID is the action's id (JUJU_ACTION_UUID; JUJU_ACTION_TAG is
+	// "action-<id>"); used only for actions.
+	ActionID string
+	// Vars are extra "NAME=value" context variables (JUJU_RELATION,
+	// JUJU_REMOTE_UNIT, ...), placed where Juju places them.
+	Vars []string
+	// Log receives the handler's output: each stdout line as a DEBUG record
+	// and each stderr line as a WARNING record, under module
+	// "unit.<unit>.<name>" and entity "unit-<app>-<n>". Calls are
+	// serialised. nil discards the output.
+	Log func(logline.Record)
+}
+
+// Handler is the kind of script that handled a hook, as Juju names it.
+type Handler string
+
+const (
+	// HandlerNone means no script exists for the hook ("missing").
+	HandlerNone Handler = ""
+	// HandlerDispatch is the charm's dispatch script.
+	HandlerDispatch Handler = "dispatch"
+	// HandlerExplicit is a per-hook script, hooks/<name> or actions/<name>.
+	HandlerExplicit Handler = "explicit"
+)
+
+// String returns Juju's description, used in "ran %q hook (via %s)".
+func (h Handler) String() string {
+	switch h {
+	case HandlerDispatch:
+		return "hook dispatching script: dispatch"
+	case HandlerExplicit:
+		return "explicit, bespoke hook script"
+	}
+	return "unknown/invalid hook handler"
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	// Handler is the kind of script that ran (HandlerNone when skipped).
+	Handler Handler
+	// Path is the script that ran.
+	Path string
+	// Skipped reports that the hook has no handler and was skipped, as
+	// Juju does for a missing hook.
+	Skipped bool
+	// Code is the exit code, -1 when the process was killed by a signal.
+	Code int
+	// Stdout and Stderr are the output, kept for actions and commands
+	// (Juju reports them as the action's results).
+	Stdout, Stderr []byte
+}
+
+// ErrCharmMissing is Juju's error when the charm directory has no
+// metadata.yaml.
+var ErrCharmMissing = errors.New("charm missing from disk")
+
+// ErrTerminated is returned, wrapping the context's error, when a run was
+// killed because its context ended (Juju reports a hook killed by SIGTERM or
+// SIGKILL as "terminated").
+var ErrTerminated = errors.New("terminated")
+
+// ErrCancelled is returned, wrapping the context's error, when RunCommand's
+// command was killed because its context ended (Juju's exec error).
+var ErrCancelled = errors.New("command cancelled")
+
+// ExitError reports a handler that exited with a non-zero code. Its text is
+// Juju's: "exit status N".
+type ExitError struct {
+	// Code is the exit code.
+	Code int
+}
+
+// Error implements error.
+func (e *ExitError) Error() string { return "exit status " + strconv.Itoa(e.Code) }
+
+// ActionNotImplementedError is returned for an action the charm has no
+// handler for. Its text is Juju's.
+type ActionNotImplementedError struct {
+	// Unit is the unit's name.
+	Unit string
+	// Action is the action's name.
+	Action string
+}
+
+// Error implements error.
+func (e *ActionNotImplementedError) Error() string {
+	return fmt.Sprintf("action not implemented on unit %q", e.Unit)
+}
+
+// NewContextID returns a fresh hook context id in Juju's form,
+// "<unit>-<name>-<32 hex digits>"; name is the hook or action name, or
+// "run-commands" for a command.
+func NewContextID(unit, name string) (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("cannot generate id for hook context: %w", err)
+	}
+	return unit + "-" + name + "-" + hex.EncodeToString(b[:]), nil
+}
+
+// KillGrace bounds how long a run waits, after killing its process group,
+// for the group's processes to die.
+const KillGrace = 5 * time.Second
+
+// outputGrace bounds how long a run keeps reading output after the handler
+// exited, when a background process it started still holds the pipes.
+const outputGrace = 500 * time.Millisecond
+
+// Run runs the hook or action h and returns its result. A hook with no
+// handler is skipped (Result.Skipped, nil error); an action with none fails
+// with ActionNotImplementedError. A non-zero exit gives *ExitError ("exit
+// status N") along with the result. When ctx ends first, the handler's whole
+// process group is killed and reaped and the error wraps ErrTerminated and
+// ctx's error. Processes the handler leaves running in the background after
+// a normal exit are left alone (a hook may start a daemon).
+func Run(ctx context.Context, h Hook) (Result, error) {
+	if err := h.Unit.check(); err != nil {
+		return Result{}, err
+	}
+	dir, err := absCharmDir(h.CharmDir)
+	if err != nil {
+		return Result{}, err
+	}
+	h.CharmDir = dir
+	env, err := Environ(h)
+	if err != nil {
+		return Result{}, err
+	}
+	handler, path, err := discover(dir, h.Kind, h.Name)
+	if err != nil {
+		return Result{}, err
+	}
+	if handler == HandlerNone {
+		if h.Kind == KindAction {
+			return Result{}, &ActionNotImplementedError{Unit: h.UnitName, Action: h.Name}
+		}
+		return Result{Skipped: true}, nil
+	}
+	cmd := &exec.Cmd{Path: path, Args: []string{path}, Env: env, Dir: dir}
+	var sink func(level, line string)
+	if h.Log != nil {
+		var mu sync.Mutex
+		entity := logline.UnitEntity(h.UnitName)
+		module := "unit." + h.UnitName + "." + h.Name
+		sink = func(level, line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			h.Log(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: line})
+		}
+	}
+	res, err := run(ctx, cmd, sink, h.Kind == KindAction)
+	res.Handler, res.Path = handler, path
+	if errors.Is(err, errKilled) {
+		return res, fmt.Errorf("%w: %w", ErrTerminated, context.Cause(ctx))
+	}
+	return res, err
+}
+
+// discover finds the handler of a hook or action as Juju does.
+func discover(charmDir string, kind Kind, name string) (Handler, string, error) {
+	if _, err := os.Stat(filepath.Join(charmDir, "metadata.yaml")); errors.Is(err, os.ErrNotExist) {
+		return HandlerNone, "", ErrCharmMissing
+	} else if err != nil {
+		return HandlerNone, "", fmt.Errorf("failed to check for metadata.yaml: %w", err)
+	}
+	location := "hooks"
+	if kind == KindAction {
+		location = "actions"
+	}
+	for _, c := range []struct {
+		handler Handler
+		path    string
+	}{
+		{HandlerDispatch, filepath.Join(charmDir, "dispatch")},
+		{HandlerExplicit, filepath.Join(charmDir, location, name)},
+	} {
+		path, err := exec.LookPath(c.path)
+		if err == nil {
+			return c.handler, path, nil
+		}
+		var execErr *exec.Error
+		if errors.As(err, &execErr) && errors.Is(execErr.Err, os.ErrNotExist) {
+			continue // missing: try the next one
+		}
+		// Present but not runnable (not executable, a directory): Juju
+		// fails the hook rather than skipping it.
+		return HandlerNone, "", err
+	}
+	return HandlerNone, "", nil
+}
+
+// Command is one command run for juju exec.
+type Command struct {
+	// Unit describes the unit and its agent.
+	Unit
+	// ContextID is the command's hook context id (JUJU_CONTEXT_ID); see
+	// NewContextID with name "run-commands".
+	ContextID string
+	// Commands is the bash script to run, e.g. "hostname; ls -l".
+	Commands string
+	// Vars are extra "NAME=value" context variables (JUJU_RELATION, ... for
+	// exec with a relation context).
+	Vars []string
+}
+
+// RunCommand runs c.Commands with bash in the charm directory, with the
+// hook-context environment (as Juju's exec does: the script is written to a
+// temporary file run as "/bin/bash <file>"), in its own process group, and
+// returns its exit code and output. A non-zero exit is not an error. When
+// ctx ends first, the group is killed and reaped and the error wraps
+// ErrCancelled and ctx's error.
+func RunCommand(ctx context.Context, c Command) (Result, error) {
+	if err := c.Unit.check(); err != nil {
+		return Result{}, err
+	}
+	dir, err := absCharmDir(c.CharmDir)
+	if err != nil {
+		return Result{}, err
+	}
+	c.CharmDir = dir
+	env, err := CommandEnviron(c)
+	if err != nil {
+		return Result{}, err
+	}
+	tmp, err := os.MkdirTemp("", "juju-exec")
+	if err != nil {
+		return Result{}, fmt.Errorf("hookrun: creating script directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	script := filepath.Join(tmp, "script.sh")
+	if err := os.WriteFile(script, []byte(c.Commands), 0o600); err != nil {
+		return Result{}, fmt.Errorf("hookrun: writing script: %w", err)
+	}
+	const bash = "/bin/bash"
+	cmd := &exec.Cmd{Path: bash, Args: []string{bash, script}, Env: env, Dir: dir}
+	res, err := run(ctx, cmd, nil, true)
+	var exitErr *ExitError
+	switch {
+	case errors.As(err, &exitErr):
+		return res, nil // the code is the result
+	case errors.Is(err, errKilled):
+		return res, fmt.Errorf("%w: %w", ErrCancelled, context.Cause(ctx))
+	}
+	return res, err
+}
+
+// errKilled is run's error when it killed the process group because ctx
+// ended.
+var errKilled = errors.New("killed")
+
+// run starts cmd in its own process group, feeds its output lines to sink
+// (if not nil) and keeps it (if keep), and waits for it, killing the group
+// when ctx ends.
+func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep bool) (Result, error) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return Result{}, fmt.Errorf("hookrun: making output pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return Result{}, fmt.Errorf("hookrun: making output pipe: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+	if err := ctx.Err(); err != nil {
+		outR.Close()
+		outW.Close()
+		errR.Close()
+		errW.Close()
+		return Result{Code: -1}, errKilled
+	}
+	startErr := cmd.Start()
+	// The child has its copies; close ours so EOF comes when it exits.
+	outW.Close()
+	errW.Close()
+	if startErr != nil {
+		outR.Close()
+		errR.Close()
+		return Result{}, fmt.Errorf("hookrun: starting %s: %w", cmd.Path, startErr)
+	}
+	pgid := cmd.Process.Pid
+
+	var stdout, stderr bytes.Buffer
+	var readers sync.WaitGroup
+	readers.Add(2)
+	go readLines(&readers, outR, "DEBUG", sink, keepBuffer(keep, &stdout))
+	go readLines(&readers, errR, "WARNING", sink, keepBuffer(keep, &stderr))
+
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var waitErr error
+	killed := false
+	select {
+	case waitErr = <-waited:
+	case <-ctx.Done():
+		killed = true
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		waitErr = <-waited
+		waitGroupGone(pgid, KillGrace)
+	}
+
+	// Let the readers drain what the handler wrote; if a background process
+	// still holds the pipes, stop reading after a grace period.
+	readersDone := make(chan struct{})
+	go func() { readers.Wait(); close(readersDone) }()
+	select {
+	case <-readersDone:
+	case <-time.After(outputGrace):
+		outR.Close()
+		errR.Close()
+		<-readersDone
+	}
+	outR.Close()
+	errR.Close()
+
+	res := Result{Code: cmd.ProcessState.ExitCode()}
+	if keep {
+		res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	}
+	if killed {
+		return res, errKilled
+	}
+	var exitErr *exec.ExitError
+	if errors.As(waitErr, &exitErr) {
+		if exitErr.Exited() {
+			return res, &ExitError{Code: exitErr.ExitCode()}
+		}
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && (ws.Signal() == syscall.SIGTERM || ws.Signal() == syscall.SIGKILL) {
+			return res, ErrTerminated
+		}
+		return res, waitErr // e.g. "signal: segmentation fault"
+	}
+	return res, waitErr
+}
+
+// keepBuffer returns buf when output is kept, else nil.
+func keepBuffer(keep bool, buf *bytes.Buffer) *bytes.Buffer {
+	if keep {
+		return buf
+	}
+	return nil
+}
+
+// maxLine is the longest line logged as one record; longer lines are split,
+// as Juju's hook logger does.
+const maxLine = 64 * 1024
+
+// readLines reads r until EOF or close, sending each line to sink and
+// copying the bytes to keep.
+func readLines(wg *sync.WaitGroup, r io.Reader, level string, sink func(level, line string), keep *bytes.Buffer) {
+	defer wg.Done()
+	if keep != nil {
+		r = io.TeeReader(r, keep)
+	}
+	br := bufio.NewReaderSize(r, maxLine)
+	for {
+		line, _, err := br.ReadLine() // a line, or an error, never both
+		if err != nil {
+			return
+		}
+		if sink != nil {
+			sink(level, string(line))
+		}
+	}
+}
+
+// waitGroupGone waits until no live (non-zombie) process is left in the
+// process group, or timeout. Killed grandchildren are reparented and reaped
+// late by init; as zombies they are gone for our purposes.
+func waitGroupGone(pgid int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !groupAlive(pgid) {
+			return
+		}
+		_ = syscall.Kill(-pgid, syscall.SIGKILL) // members forked since
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// groupAlive reports whether a process of the group exists and is not a
+// zombie, reading /proc.
+func groupAlive(pgid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		state, group, ok := procStat(e.Name())
+		if ok && group == pgid && state != "Z" && state != "X" {
+			return true
+		}
+	}
+	return false
+}
+
+// procStat returns the state and process group of a process from
+// /proc/<pid>/stat.
+func procStat(pid string) (state string, pgrp int, ok bool) {
+	data, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return "", 0, false
+	}
+	// "pid (comm) S ppid pgrp ..."; comm may contain spaces and ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return "", 0, false
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 3 {
+		return "", 0, false
+	}
+	pgrp, err = strconv.Atoi(fields[2])
+	if err != nil {
+		return "", 0, false
+	}
+	return fields[0], pgrp, true
+}
+
+// OperationModule is the logger module of the unit agent's messages about
+// hook runs.
+const OperationModule = "juju.worker.uniter.operation"
+
+// Outcome returns the debug-log record Juju's unit agent writes after a hook
+// run: INFO `ran "install" hook (via hook dispatching script: dispatch)`,
+// INFO `skipped "install" hook (missing)`, WARNING `hook "install" was
+// terminated`, or ERROR `hook "install" (via ...) failed: exit status 1`.
+func Outcome(unit, hook string, res Result, err error) logline.Record {
+	rec := logline.Record{Time: time.Now(), Entity: logline.UnitEntity(unit), Module: OperationModule, Level: "INFO"}
+	switch {
+	case errors.Is(err, ErrTerminated):
+		rec.Level, rec.Message = "WARNING", fmt.Sprintf("hook %q was terminated", hook)
+	case err != nil:
+		rec.Level, rec.Message = "ERROR", fmt.Sprintf("hook %q (via %s) failed: %v", hook, res.Handler, err)
+	case res.Skipped:
+		rec.Message = fmt.Sprintf("skipped %q hook (missing)", hook)
+	default:
+		rec.Message = fmt.Sprintf("ran %q hook (via %s)", hook, res.Handler)
+	}
+	return rec
+}
