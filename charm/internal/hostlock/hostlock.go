@@ -22,7 +22,8 @@ const timeout = 5 * time.Minute
 func Lock(tb testing.TB) {
 	tb.Helper()
 	path := filepath.Join(os.TempDir(), "jujutest-tinyproxy-host.lock")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	// Read-only is enough for flock, and lets any user share the file.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o666)
 	if err != nil {
 		tb.Fatalf("hostlock: %v", err)
 	}

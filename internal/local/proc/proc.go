@@ -5,7 +5,6 @@
 package proc
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -122,6 +121,3 @@ func waitGone(pgid int, d time.Duration) bool {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-// ErrNotRunning is returned when a process expected to run does not.
-var ErrNotRunning = errors.New("process not running")

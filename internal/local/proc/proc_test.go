@@ -1,0 +1,47 @@
+package proc_test
+
+import (
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/canonical/jujutest/internal/local/proc"
+)
+
+func TestRunningAndStopGroup(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & sleep 60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	pid := cmd.Process.Pid
+	st, err := proc.ReadStat(pid)
+	if err != nil || st.PGID != pid || st.StartTicks == 0 {
+		t.Fatalf("ReadStat = %+v, %v", st, err)
+	}
+	if !proc.Running(pid, st.StartTicks) || proc.Running(pid, st.StartTicks+1) {
+		t.Error("Running does not tell the process by its start time")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	// The shell and a background sleep (the shell may exec the last one).
+	for len(proc.GroupMembers(pid)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(proc.GroupMembers(pid)); n < 2 {
+		t.Errorf("group has %d members, want at least 2", n)
+	}
+	if err := proc.StopGroup(pid, st.StartTicks, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if proc.Running(pid, 0) {
+		t.Error("the group leader still runs")
+	}
+	if m := proc.GroupMembers(pid); len(m) != 0 {
+		t.Errorf("group members left: %v", m)
+	}
+}

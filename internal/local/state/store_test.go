@@ -1,0 +1,143 @@
+package state_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// TestUpdateIsAtomicAndExclusive runs many concurrent read-modify-write
+// updates: none is lost, and readers never see a broken document.
+func TestUpdateIsAtomicAndExclusive(t *testing.T) {
+	t.Parallel()
+	s, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if err := s.Update(ctx, func(st *state.State) error {
+					st.NewID()
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				if _, err := s.Read(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st, err := s.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.NextID != writers*each {
+		t.Errorf("NextID = %d, want %d (lost updates)", st.NextID, writers*each)
+	}
+	entries, _ := os.ReadDir(s.Dir())
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+}
+
+// TestFailedUpdateWritesNothing checks that an update whose function fails
+// leaves the document unchanged.
+func TestFailedUpdateWritesNothing(t *testing.T) {
+	t.Parallel()
+	s, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.Update(ctx, func(st *state.State) error { st.CurrentModel = "a"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	boom := os.ErrInvalid
+	if err := s.Update(ctx, func(st *state.State) error { st.CurrentModel = "b"; return boom }); err != boom {
+		t.Fatalf("Update returned %v, want the function's error", err)
+	}
+	st, err := s.Read(ctx)
+	if err != nil || st.CurrentModel != "a" {
+		t.Errorf("CurrentModel = %q (%v), want a", st.CurrentModel, err)
+	}
+}
+
+// TestLockWaitIsBounded checks that a blocked lock gives up when the
+// context ends.
+func TestLockWaitIsBounded(t *testing.T) {
+	t.Parallel()
+	s, err := state.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	held := make(chan struct{})
+	go func() {
+		_ = s.Update(context.Background(), func(*state.State) error {
+			close(held)
+			<-release
+			return nil
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = s.Read(ctx)
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "waiting for the state lock") {
+		t.Errorf("Read under a held lock = %v, want a lock timeout", err)
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"JUJU_LOCAL_DATA": "/x/y", "XDG_DATA_HOME": "/d", "HOME": "/h"}, "/x/y"},
+		{map[string]string{"XDG_DATA_HOME": "/d", "HOME": "/h"}, "/d/juju-local"},
+		{map[string]string{"HOME": "/h"}, "/h/.local/share/juju-local"},
+	} {
+		got, err := state.DefaultDir(env(tc.env))
+		if err != nil || got != filepath.Clean(tc.want) {
+			t.Errorf("DefaultDir(%v) = %q, %v; want %q", tc.env, got, err, tc.want)
+		}
+	}
+	if _, err := state.DefaultDir(env(nil)); err == nil {
+		t.Error("DefaultDir with no HOME: no error")
+	}
+}
+
+func TestSocketPathFitsUnixLimit(t *testing.T) {
+	t.Parallel()
+	s, err := state.Open(filepath.Join(t.TempDir(), strings.Repeat("long-directory-name/", 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := s.SocketPath(state.NewUUID()); len(p) >= 100 {
+		t.Errorf("socket path %q is %d bytes", p, len(p))
+	}
+}
