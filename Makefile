@@ -16,11 +16,11 @@ INTEGRATION_TIMEOUT ?= 40m
 
 all: build test
 
-## build: compile everything, the charm's dispatch and bin/juju-local
+## build: compile everything, the charm's dispatch and bin/juju-local (+ its core, bin/juju-local-core)
 build:
 	$(GO) build ./...
 	cd charm && $(GO) build ./...
-	$(GO) build -o $(BIN)/juju-local ./cmd/juju-local
+	$(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core
 
 ## test: unit tests of the charm, jujutest, the packer and the local backend
 ## (the workload test needs root and apt; it skips with a reason otherwise)

@@ -157,7 +157,7 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 	err := r.store.Update(r.ctx, func(st *state.State) error {
 		m := st.Models[uuid]
 		if m == nil {
-			return &modelNotFoundError{uuid}
+			return &state.ModelNotFoundError{Name: uuid}
 		}
 		name = m.Name
 		m.Life = state.Dying

@@ -3,26 +3,33 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/canonical/jujutest/internal/hooktool"
 	"github.com/canonical/jujutest/internal/local/cli"
+	"github.com/canonical/jujutest/internal/local/front"
 )
 
-// buildJujuLocal builds the juju-local binary into a temporary directory.
-func buildJujuLocal(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "juju-local")
+// buildJujuLocal builds juju-local and juju-local-core into a temporary
+// directory and returns the front's path.
+func buildJujuLocal(tb testing.TB) string {
+	tb.Helper()
+	dir := tb.TempDir()
 	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/canonical/jujutest/cmd/juju-local")
+	cmd := exec.Command(goTool, "build", "-o", dir+"/",
+		"github.com/canonical/jujutest/cmd/juju-local", "github.com/canonical/jujutest/cmd/juju-local-core")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("building juju-local: %v\n%s", err, out)
+		tb.Fatalf("building juju-local: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "juju-local")
 }
 
 // tenUnitModel deploys the tiny charm with 10 units and waits until they
@@ -89,32 +96,102 @@ func BenchmarkDeployToIdle(b *testing.B) {
 	}
 }
 
-// TestBinaryBuilds builds juju-local and checks its two other faces: the
-// version command and the hook-tool client under a tool's name.
-func TestBinaryBuilds(t *testing.T) {
+// TestBinaries builds juju-local and juju-local-core and runs them as
+// users do: the front runs status itself, hands other commands to the core
+// (exit codes and output intact), and is the hook-tool client under a
+// tool's name; without the core it says how to build it.
+func TestBinaries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the build of juju-local in -short mode")
 	}
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "juju-local")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if out, err := exec.Command(goTool, "build", "-o", bin, "github.com/canonical/jujutest/cmd/juju-local").CombinedOutput(); err != nil {
-		t.Fatalf("building juju-local: %v\n%s", err, out)
+	bin := buildJujuLocal(t)
+	data := t.TempDir()
+	runBin := func(path string, args ...string) (string, string, int) {
+		cmd := exec.Command(path, args...)
+		cmd.Env = []string{"JUJU_LOCAL_DATA=" + data, "PATH=" + os.Getenv("PATH")}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return stdout.String(), stderr.String(), code
 	}
-	out, err := exec.Command(bin, "version").Output()
-	if err != nil || string(out) != "3.6.11-ubuntu-"+runtime.GOARCH+"\n" {
-		t.Fatalf("juju-local version = %q, %v", out, err)
+	if out, _, code := runBin(bin, "version"); code != 0 || out != "3.6.11-ubuntu-"+runtime.GOARCH+"\n" {
+		t.Errorf("juju-local version = %q, exit %d", out, code)
 	}
-	// Invoked under a hook tool's name outside a hook, the binary is the
-	// hook-tool client and says what is missing.
+	if _, errOut, code := runBin(bin, "status"); code != 1 || !strings.Contains(errOut, "No model in focus") {
+		t.Errorf("status without a model: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := runBin(bin, "add-model", "Bad"); code != 2 || !strings.Contains(errOut, `"Bad" is not a valid name`) {
+		t.Errorf("add-model Bad: exit %d, %q", code, errOut)
+	}
+	if _, errOut, code := runBin(bin, "add-model", "m"); code != 0 || !strings.Contains(errOut, "Added 'm' model") {
+		t.Errorf("add-model m: exit %d, %q", code, errOut)
+	}
+	// Leave no agent behind if the test stops early (a second destroy of
+	// the model just fails).
+	t.Cleanup(func() { runBin(bin, "destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s") })
+	if out, _, code := runBin(bin, "status", "--format", "json"); code != 0 || !strings.HasPrefix(out, `{"model":{"name":"m",`) {
+		t.Errorf("status: exit %d, %q", code, out)
+	}
+	// Invoked under a hook tool's name outside a hook, the front hands the
+	// call to the core's hook-tool client, which says what is missing.
 	link := filepath.Join(t.TempDir(), "config-get")
 	if err := os.Symlink(bin, link); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(link)
-	cmd.Env = []string{}
-	out, err = cmd.CombinedOutput()
-	if err == nil || !bytes.Contains(out, []byte("JUJU_")) {
-		t.Errorf("config-get outside a hook: %v %q", err, out)
+	if _, errOut, code := runBin(link); code != 1 || !strings.Contains(errOut, "JUJU_") {
+		t.Errorf("config-get outside a hook: exit %d, %q", code, errOut)
+	}
+	// Without the core next to it, the front says how to build it.
+	alone := filepath.Join(t.TempDir(), "juju-local")
+	data2, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(alone, data2, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runBin(alone, "models"); code != 1 || !strings.Contains(errOut, "juju-local-core not found") {
+		t.Errorf("front without core: exit %d, %q", code, errOut)
+	}
+	// A deploy through the binaries: the agent and the hook tools are the
+	// core.
+	if _, errOut, code := runBin(bin, "deploy", tinyCharm(t), "--allow-host"); code != 0 {
+		t.Fatalf("deploy: exit %d, %q", code, errOut)
+	}
+	deadline := time.Now().Add(hookTimeout)
+	for {
+		out, _, _ := runBin(bin, "status", "--format", "json")
+		var s jsonStatus
+		if json.Unmarshal([]byte(out), &s) == nil && allIdle("tiny", "active")(s) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("tiny never became active: %s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	links, _ := filepath.Glob(filepath.Join(data, "models", "*", "tools", "status-set"))
+	if len(links) != 1 {
+		t.Fatalf("tool links: %v", links)
+	}
+	if target, err := os.Readlink(links[0]); err != nil || target != filepath.Join(filepath.Dir(bin), front.CoreName) {
+		t.Errorf("status-set links to %q (%v), want the core", target, err)
+	}
+	if _, errOut, code := runBin(bin, "destroy-model", "m", "--no-prompt", "--force"); code != 0 {
+		t.Errorf("destroy-model: exit %d, %q", code, errOut)
+	}
+}
+
+func TestFrontKnowsEveryHookTool(t *testing.T) {
+	t.Parallel()
+	if got, want := front.ToolNames(), hooktool.Names(); !reflect.DeepEqual(got, want) {
+		t.Errorf("front tool names %v\nhooktool names %v", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/juju/names/v5"
 
+	"github.com/canonical/jujutest/internal/local/statusview"
 	"github.com/canonical/jujutest/internal/logline"
 )
 
@@ -223,7 +224,7 @@ func (r *run) cmdShowUnit(args []string) error {
 		if mc := m.Machines[u.Machine]; mc != nil {
 			addr = mc.Address
 		}
-		ports := unitPorts(u)
+		ports := statusview.UnitPorts(u)
 		if ports == nil {
 			ports = []string{}
 		}

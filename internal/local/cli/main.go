@@ -27,7 +27,7 @@ import (
 const Version = "3.6.11"
 
 // ControllerName is the name of the local backend's controller.
-const ControllerName = "juju-local"
+const ControllerName = state.ControllerName
 
 // EnvAllowHost is the environment variable that opts in to running hooks on
 // this host.

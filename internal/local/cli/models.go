@@ -18,55 +18,14 @@ import (
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
-// modelNotFoundError is Juju's error for an unknown model.
-type modelNotFoundError struct{ name string }
-
-func (e *modelNotFoundError) Error() string {
-	return fmt.Sprintf("model %s:admin/%s not found", ControllerName, e.name)
+// findModel resolves a model reference ("" = current model) in st.
+func findModel(st *state.State, ref string) (*state.Model, error) {
+	return st.FindModel(ref)
 }
-
-// errNoModel is Juju's error when no model is in focus.
-var errNoModel = errors.New(`No model in focus.
-
-Please use "juju models" to see models available to you.
-You can set current model by running "juju switch"
-or specify any other model on the command line using the "-m" option.
-`)
 
 // modelName strips the optional "controller:" and "owner/" parts of a model
 // reference.
-func modelName(ref string) string {
-	if _, rest, ok := strings.Cut(ref, ":"); ok {
-		ref = rest
-	}
-	if _, rest, ok := strings.Cut(ref, "/"); ok {
-		ref = rest
-	}
-	return ref
-}
-
-// findModel resolves a model reference ("" = current model) in st: by name,
-// else by UUID prefix of at least 6 characters, as Juju does.
-func findModel(st *state.State, ref string) (*state.Model, error) {
-	name := modelName(ref)
-	if name == "" {
-		name = st.CurrentModel
-		if name == "" {
-			return nil, errNoModel
-		}
-	}
-	if m := st.ModelByName(name); m != nil {
-		return m, nil
-	}
-	if len(name) > 5 {
-		for uuid, m := range st.Models {
-			if strings.HasPrefix(uuid, name) {
-				return m, nil
-			}
-		}
-	}
-	return nil, &modelNotFoundError{name}
-}
+func modelName(ref string) string { return state.ModelRefName(ref) }
 
 // readModel reads the state and resolves the model reference.
 func (r *run) readModel(ref string) (*state.State, *state.Model, error) {

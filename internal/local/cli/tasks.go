@@ -656,14 +656,15 @@ func formatTaskResult(t *state.Task, e enqueued, utc bool) (map[string]any, int)
 }
 
 // timeString renders a time as Go's Time.String in local time (UTC with
-// --utc), without the monotonic clock reading, as Juju's task output does.
+// --utc), as Juju's task output does.
 func timeString(t time.Time, utc bool) string {
 	if utc {
 		t = t.UTC()
 	} else {
 		t = t.Local()
 	}
-	return t.Round(0).String()
+	// Juju keeps task times at the database's millisecond precision.
+	return t.Truncate(time.Millisecond).String()
 }
 
 // printExecPlain prints exec's plain output: each target's stdout then

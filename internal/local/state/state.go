@@ -11,6 +11,7 @@
 package state
 
 import (
+	"errors"
 	"sort"
 	"strconv"
 	"strings"
@@ -392,4 +393,62 @@ func (m *Model) UpdateStatusInterval() time.Duration {
 		}
 	}
 	return DefaultUpdateStatusInterval
+}
+
+// ControllerName is the name of the local backend's controller, as error
+// messages and status show it.
+const ControllerName = "juju-local"
+
+// ModelNotFoundError is Juju's error for an unknown model.
+type ModelNotFoundError struct {
+	// Name is the model name (or UUID prefix) that was not found.
+	Name string
+}
+
+// Error implements error, with Juju's text.
+func (e *ModelNotFoundError) Error() string {
+	return "model " + ControllerName + ":admin/" + e.Name + " not found"
+}
+
+// ErrNoModel is Juju's error when no model is in focus.
+var ErrNoModel = errors.New(`No model in focus.
+
+Please use "juju models" to see models available to you.
+You can set current model by running "juju switch"
+or specify any other model on the command line using the "-m" option.
+`)
+
+// ModelRefName strips the optional "controller:" and "owner/" parts of a
+// model reference ("[controller:][owner/]model").
+func ModelRefName(ref string) string {
+	if _, rest, ok := strings.Cut(ref, ":"); ok {
+		ref = rest
+	}
+	if _, rest, ok := strings.Cut(ref, "/"); ok {
+		ref = rest
+	}
+	return ref
+}
+
+// FindModel resolves a model reference ("" = the current model) by name,
+// else by a UUID prefix of at least 6 characters, as Juju does.
+func (s *State) FindModel(ref string) (*Model, error) {
+	name := ModelRefName(ref)
+	if name == "" {
+		name = s.CurrentModel
+		if name == "" {
+			return nil, ErrNoModel
+		}
+	}
+	if m := s.ModelByName(name); m != nil {
+		return m, nil
+	}
+	if len(name) > 5 {
+		for uuid, m := range s.Models {
+			if strings.HasPrefix(uuid, name) {
+				return m, nil
+			}
+		}
+	}
+	return nil, &ModelNotFoundError{Name: name}
 }

@@ -1,0 +1,430 @@
+// Package statusview renders a model's state as Juju 3.6's "juju status"
+// does (the JSON/YAML schema and the tabular form) and implements the status
+// command. It imports only light packages, so that the juju-local front
+// binary, which jujutest.Wait runs every second, starts fast.
+package statusview
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	corestatus "github.com/juju/juju/core/status"
+
+	"github.com/canonical/jujutest/internal/local/state"
+)
+
+// The types below give `juju status --format json|yaml` Juju 3.6's schema
+// (cmd/juju/status/formatted.go): field names, order and omitempty rules.
+
+type fmtStatus struct {
+	Model        fmtModel              `json:"model" yaml:"model"`
+	Machines     map[string]fmtMachine `json:"machines" yaml:"machines"`
+	Applications map[string]fmtApp     `json:"applications" yaml:"applications"`
+	Storage      *fmtStorage           `json:"storage,omitempty" yaml:"storage,omitempty"`
+	Controller   *fmtController        `json:"controller,omitempty" yaml:"controller,omitempty"`
+}
+
+type fmtStorage struct{}
+
+type fmtController struct {
+	Timestamp string `json:"timestamp,omitempty" yaml:"timestamp,omitempty"`
+}
+
+type fmtModel struct {
+	Name       string        `json:"name" yaml:"name"`
+	Type       string        `json:"type" yaml:"type"`
+	Controller string        `json:"controller" yaml:"controller"`
+	Cloud      string        `json:"cloud" yaml:"cloud"`
+	Region     string        `json:"region,omitempty" yaml:"region,omitempty"`
+	Version    string        `json:"version" yaml:"version"`
+	Status     fmtStatusInfo `json:"model-status" yaml:"model-status,omitempty"`
+	SLA        string        `json:"sla,omitempty" yaml:"sla,omitempty"`
+}
+
+type fmtStatusInfo struct {
+	Current string `json:"current,omitempty" yaml:"current,omitempty"`
+	Message string `json:"message,omitempty" yaml:"message,omitempty"`
+	Reason  string `json:"reason,omitempty" yaml:"reason,omitempty"`
+	Since   string `json:"since,omitempty" yaml:"since,omitempty"`
+	Version string `json:"version,omitempty" yaml:"version,omitempty"`
+	Life    string `json:"life,omitempty" yaml:"life,omitempty"`
+}
+
+type fmtBase struct {
+	Name    string `json:"name" yaml:"name"`
+	Channel string `json:"channel" yaml:"channel"`
+}
+
+type fmtMachine struct {
+	JujuStatus         fmtStatusInfo `json:"juju-status" yaml:"juju-status,omitempty"`
+	Hostname           string        `json:"hostname,omitempty" yaml:"hostname,omitempty"`
+	DNSName            string        `json:"dns-name,omitempty" yaml:"dns-name,omitempty"`
+	IPAddresses        []string      `json:"ip-addresses,omitempty" yaml:"ip-addresses,omitempty"`
+	InstanceID         string        `json:"instance-id,omitempty" yaml:"instance-id,omitempty"`
+	MachineStatus      fmtStatusInfo `json:"machine-status" yaml:"machine-status,omitempty"`
+	ModificationStatus fmtStatusInfo `json:"modification-status" yaml:"modification-status,omitempty"`
+	Base               *fmtBase      `json:"base,omitempty" yaml:"base,omitempty"`
+	Hardware           string        `json:"hardware,omitempty" yaml:"hardware,omitempty"`
+}
+
+type fmtApp struct {
+	Charm            string             `json:"charm" yaml:"charm"`
+	Base             *fmtBase           `json:"base,omitempty" yaml:"base,omitempty"`
+	CharmOrigin      string             `json:"charm-origin" yaml:"charm-origin"`
+	CharmName        string             `json:"charm-name" yaml:"charm-name"`
+	CharmRev         int                `json:"charm-rev" yaml:"charm-rev"`
+	CharmVersion     string             `json:"charm-version,omitempty" yaml:"charm-version,omitempty"`
+	Exposed          bool               `json:"exposed" yaml:"exposed"`
+	Life             string             `json:"life,omitempty" yaml:"life,omitempty"`
+	Status           fmtStatusInfo      `json:"application-status" yaml:"application-status"`
+	Units            map[string]fmtUnit `json:"units,omitempty" yaml:"units,omitempty"`
+	Version          string             `json:"version,omitempty" yaml:"version,omitempty"`
+	EndpointBindings map[string]string  `json:"endpoint-bindings,omitempty" yaml:"endpoint-bindings,omitempty"`
+}
+
+type fmtUnit struct {
+	Workload      fmtStatusInfo `json:"workload-status" yaml:"workload-status,omitempty"`
+	Juju          fmtStatusInfo `json:"juju-status" yaml:"juju-status,omitempty"`
+	Leader        bool          `json:"leader,omitempty" yaml:"leader,omitempty"`
+	Machine       string        `json:"machine,omitempty" yaml:"machine,omitempty"`
+	OpenPorts     []string      `json:"open-ports,omitempty" yaml:"open-ports,omitempty"`
+	PublicAddress string        `json:"public-address,omitempty" yaml:"public-address,omitempty"`
+	Address       string        `json:"address,omitempty" yaml:"address,omitempty"`
+}
+
+// timeFormatter formats status times as Juju does: local time by default,
+// UTC ISO-like with --utc or JUJU_STATUS_ISO_TIME=true.
+type timeFormatter struct{ iso bool }
+
+func (f timeFormatter) since(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if f.iso {
+		return t.UTC().Format("2006-01-02 15:04:05Z")
+	}
+	return t.Local().Format("02 Jan 2006 15:04:05Z07:00")
+}
+
+func (f timeFormatter) timestamp(t time.Time) string {
+	if f.iso {
+		return t.UTC().Format("15:04:05")
+	}
+	return t.Local().Format("15:04:05Z07:00")
+}
+
+func (f timeFormatter) info(s state.Status) fmtStatusInfo {
+	return fmtStatusInfo{Current: s.Current, Message: s.Message, Since: f.since(s.Since)}
+}
+
+// unitWorkload returns the workload status juju status shows for a unit: a
+// failed hook shows as error "hook failed: <hook>".
+func unitWorkload(u *state.Unit) state.Status {
+	if u.HookError != "" {
+		return state.Status{Current: "error", Message: fmt.Sprintf("hook failed: %q", u.HookError), Since: u.HookErrorSince}
+	}
+	return u.Workload
+}
+
+// appStatus returns the application status: the one the leader set, or
+// the one derived from the units' workload statuses with Juju's own
+// severity rules.
+func appStatus(a *state.Application) state.Status {
+	if !a.Status.IsZero() {
+		return a.Status
+	}
+	infos := make([]corestatus.StatusInfo, 0, len(a.Units))
+	for _, name := range a.UnitNames() {
+		w := unitWorkload(a.Units[name])
+		since := w.Since
+		infos = append(infos, corestatus.StatusInfo{Status: corestatus.Status(w.Current), Message: w.Message, Since: &since})
+	}
+	d := corestatus.DeriveStatus(infos)
+	out := state.Status{Current: string(d.Status), Message: d.Message}
+	if d.Since != nil {
+		out.Since = *d.Since
+	} else {
+		out.Since = a.Created
+	}
+	return out
+}
+
+// appVersion returns the workload version of the unit whose version was
+// set most recently.
+func appVersion(a *state.Application) string {
+	var v string
+	var since time.Time
+	for _, u := range a.Units {
+		if u.WorkloadVersion != "" && (v == "" || u.WorkloadVersionSince.After(since)) {
+			v, since = u.WorkloadVersion, u.WorkloadVersionSince
+		}
+	}
+	return v
+}
+
+// UnitPorts returns the unit's opened ports (all endpoints) as Juju
+// renders them, sorted by protocol, then port.
+func UnitPorts(u *state.Unit) []string {
+	seen := map[state.PortRange]bool{}
+	var ranges []state.PortRange
+	for _, rs := range u.Ports {
+		for _, p := range rs {
+			if !seen[p] {
+				seen[p] = true
+				ranges = append(ranges, p)
+			}
+		}
+	}
+	sort.Slice(ranges, func(i, j int) bool {
+		a, b := ranges[i], ranges[j]
+		if a.Protocol != b.Protocol {
+			return a.Protocol < b.Protocol
+		}
+		if a.From != b.From {
+			return a.From < b.From
+		}
+		return a.To < b.To
+	})
+	out := make([]string, len(ranges))
+	for i, p := range ranges {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// buildStatus renders a model's state in Juju's status schema.
+func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []string) fmtStatus {
+	fs := fmtStatus{
+		Model: fmtModel{
+			Name: m.Name, Type: "iaas", Controller: state.ControllerName, Cloud: "localhost", Region: "localhost",
+			Version: Version, Status: tf.info(m.Status), SLA: "unsupported",
+		},
+		Machines:     map[string]fmtMachine{},
+		Applications: map[string]fmtApp{},
+	}
+	usedMachines := map[string]bool{}
+	for name, a := range m.Applications {
+		appMatch := matchAny(patterns, name)
+		fa := fmtApp{
+			Charm:        a.CharmURL(),
+			CharmOrigin:  "local",
+			CharmName:    a.CharmName,
+			CharmRev:     a.CharmRev,
+			CharmVersion: a.CharmVersion,
+			Exposed:      a.Exposed,
+			Status:       tf.info(appStatus(a)),
+			Version:      appVersion(a),
+		}
+		if a.Life == state.Dying {
+			fa.Life = state.Dying
+		}
+		if a.Base.Name != "" {
+			fa.Base = &fmtBase{Name: a.Base.Name, Channel: a.Base.Channel}
+		}
+		fa.EndpointBindings = map[string]string{"": "alpha"}
+		for _, ep := range a.Endpoints {
+			fa.EndpointBindings[ep] = "alpha"
+		}
+		for un, u := range a.Units {
+			if !appMatch && !matchAny(patterns, un) {
+				continue
+			}
+			if fa.Units == nil {
+				fa.Units = map[string]fmtUnit{}
+			}
+			addr := ""
+			if mc := m.Machines[u.Machine]; mc != nil {
+				addr = mc.Address
+			}
+			agent := tf.info(u.Agent)
+			agent.Version = Version
+			if u.HookError != "" {
+				agent = fmtStatusInfo{Current: "idle", Since: tf.since(u.HookErrorSince), Version: Version}
+			}
+			wl := tf.info(unitWorkload(u))
+			if u.Life == state.Dying {
+				wl.Life = state.Dying
+			}
+			fa.Units[un] = fmtUnit{
+				Workload:      wl,
+				Juju:          agent,
+				Leader:        a.Leader == un,
+				Machine:       u.Machine,
+				OpenPorts:     UnitPorts(u),
+				PublicAddress: addr,
+			}
+			usedMachines[u.Machine] = true
+		}
+		if !appMatch && fa.Units == nil {
+			continue
+		}
+		fs.Applications[name] = fa
+	}
+	for id, mc := range m.Machines {
+		if len(patterns) > 0 && !usedMachines[id] && !matchAny(patterns, id) {
+			continue
+		}
+		since := tf.since(mc.Created)
+		fs.Machines[id] = fmtMachine{
+			JujuStatus:         fmtStatusInfo{Current: "started", Since: since, Version: Version},
+			Hostname:           mc.Hostname,
+			DNSName:            mc.Address,
+			IPAddresses:        []string{mc.Address},
+			InstanceID:         mc.InstanceID,
+			MachineStatus:      fmtStatusInfo{Current: "running", Message: "Running", Since: since},
+			ModificationStatus: fmtStatusInfo{Current: "idle", Since: since},
+			Base:               &fmtBase{Name: mc.Base.Name, Channel: mc.Base.Channel},
+			Hardware:           mc.Hardware,
+		}
+	}
+	fs.Controller = &fmtController{Timestamp: tf.timestamp(now)}
+	return fs
+}
+
+// matchAny reports whether name matches one of the status patterns (no
+// patterns match everything).
+func matchAny(patterns []string, name string) bool {
+	if len(patterns) == 0 {
+		return true
+	}
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// writeTabularStatus prints the status as Juju's default tabular format:
+// Model, App, Unit and Machine sections.
+func writeTabularStatus(w io.Writer, s fmtStatus) {
+	tw := tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
+	fmt.Fprintln(tw, "Model\tController\tCloud/Region\tVersion\tSLA\tTimestamp")
+	fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\t%s\n", s.Model.Name, s.Model.Controller, s.Model.Cloud, s.Model.Region, s.Model.Version, s.Model.SLA, s.Controller.Timestamp)
+	tw.Flush()
+	if len(s.Applications) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
+		fmt.Fprintln(tw, "App\tVersion\tStatus\tScale\tCharm\tChannel\tRev\tExposed\tMessage")
+		names := sortedKeys(s.Applications)
+		units := map[string]fmtUnit{}
+		for _, n := range names {
+			a := s.Applications[n]
+			exposed := "no"
+			if a.Exposed {
+				exposed = "yes"
+			}
+			version := strings.Split(a.Version, "\n")[0]
+			if len(version) > 15 {
+				version = version[:12] + "..."
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%d\t%s\t%s\n", n, version, a.Status.Current, appScale(a), a.CharmName, a.CharmRev, exposed, truncateMessage(a.Status.Message))
+			for un, u := range a.Units {
+				units[un] = u
+			}
+		}
+		tw.Flush()
+		if len(units) > 0 {
+			fmt.Fprintln(w)
+			tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
+			fmt.Fprintln(tw, "Unit\tWorkload\tAgent\tMachine\tPublic address\tPorts\tMessage")
+			un := make([]string, 0, len(units))
+			for n := range units {
+				un = append(un, n)
+			}
+			state.SortUnitNames(un)
+			for _, n := range un {
+				u := units[n]
+				msg := u.Workload.Message
+				if u.Juju.Current == "allocating" && msg == "" {
+					msg = u.Juju.Message
+				}
+				if u.Juju.Current == "executing" && u.Juju.Message != "" {
+					msg = fmt.Sprintf("(%s) %s", strings.TrimPrefix(strings.TrimSuffix(u.Juju.Message, " hook"), "running "), msg)
+				}
+				name := n
+				if u.Leader {
+					name += "*"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, u.Workload.Current, u.Juju.Current, u.Machine, u.PublicAddress, strings.Join(u.OpenPorts, ","), truncateMessage(msg))
+			}
+			tw.Flush()
+		}
+	}
+	if len(s.Machines) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
+		fmt.Fprintln(tw, "Machine\tState\tAddress\tInst id\tBase\tAZ\tMessage")
+		ids := sortedKeys(s.Machines)
+		for _, id := range ids {
+			mc := s.Machines[id]
+			base := ""
+			if mc.Base != nil {
+				base = mc.Base.Name + "@" + mc.Base.Channel
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%s\n", id, mc.JujuStatus.Current, mc.DNSName, mc.InstanceID, base, mc.MachineStatus.Message)
+		}
+		tw.Flush()
+	}
+	if len(s.Applications) == 0 && len(s.Machines) == 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Model %q is empty.\n", s.Model.Name)
+	}
+}
+
+// writeShortStatus prints the one-line-per-unit summary format.
+func writeShortStatus(w io.Writer, s fmtStatus) {
+	var lines []string
+	for _, a := range s.Applications {
+		for un, u := range a.Units {
+			lines = append(lines, fmt.Sprintf("- %s: %s (agent:%s, workload:%s) %s", un, u.PublicAddress, u.Juju.Current, u.Workload.Current, strings.Join(u.OpenPorts, ", ")))
+		}
+	}
+	sort.Strings(lines)
+	fmt.Fprintln(w)
+	for _, l := range lines {
+		fmt.Fprintln(w, strings.TrimRight(l, " "))
+	}
+}
+
+// appScale is the Scale column: units whose agent runs, or "n/m".
+func appScale(a fmtApp) string {
+	current, desired := 0, 0
+	for _, u := range a.Units {
+		desired++
+		if u.Workload.Current == "terminated" {
+			continue
+		}
+		switch u.Juju.Current {
+		case "executing", "idle", "running":
+			current++
+		}
+	}
+	if current == desired {
+		return strconv.Itoa(current)
+	}
+	return fmt.Sprintf("%d/%d", current, desired)
+}
+
+// truncateMessage shortens long status messages as Juju's tabular output.
+func truncateMessage(msg string) string {
+	if len(msg) > 120 {
+		return msg[:117] + "..."
+	}
+	return msg
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
