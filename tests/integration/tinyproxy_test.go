@@ -61,7 +61,22 @@ func TestTinyproxy(t *testing.T) {
 	ctx := t.Context()
 	s := newSuite(t)
 
-	t.Run("deploy", func(t *testing.T) {
+	// The steps run in order on one model, each building on the last: once
+	// one fails, the rest are skipped rather than left to time out.
+	failed := ""
+	step := func(name string, f func(t *testing.T)) {
+		ok := t.Run(name, func(t *testing.T) {
+			if failed != "" {
+				t.Skipf("skipped: step %q failed and this step builds on it", failed)
+			}
+			f(t)
+		})
+		if !ok && failed == "" {
+			failed = name
+		}
+	}
+
+	step("deploy", func(t *testing.T) {
 		opts := &jujutest.DeployOptions{}
 		if s.upstream != "" {
 			opts.Config = map[string]any{"upstream": s.upstream}
@@ -70,7 +85,7 @@ func TestTinyproxy(t *testing.T) {
 		s.waitFor(t, ctx, jujutest.AllActive(app), s.deployTimeout)
 	})
 
-	t.Run("workload version", func(t *testing.T) {
+	step("workload version", func(t *testing.T) {
 		st, err := s.juju.Status(ctx)
 		require.NoError(t, err)
 		out := s.execUnit(t, ctx, "tinyproxy -v")
@@ -79,13 +94,13 @@ func TestTinyproxy(t *testing.T) {
 		assert.Equal(t, installed, st.Apps[app].Version, "workload version reported to Juju")
 	})
 
-	t.Run("proxy serves upstream", func(t *testing.T) {
+	step("proxy serves upstream", func(t *testing.T) {
 		s.pid = s.tinyproxyPID(t, ctx)
 		s.eventually(t, ctx, "/example/ proxies the upstream", func() error { return s.expectBody(ctx, "/example/") })
 		assert.Equal(t, http.StatusBadRequest, s.get(t, ctx, "/nothing-here/"))
 	})
 
-	t.Run("change slug reloads", func(t *testing.T) {
+	step("change slug reloads", func(t *testing.T) {
 		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"slug": "foo"}))
 		s.eventually(t, ctx, "/foo/ proxies the upstream", func() error { return s.expectBody(ctx, "/foo/") })
 		s.waitFor(t, ctx, jujutest.AllActive(app), 0)
@@ -93,7 +108,7 @@ func TestTinyproxy(t *testing.T) {
 		assert.Equal(t, s.pid, s.tinyproxyPID(t, ctx), "tinyproxy was restarted, not reloaded")
 	})
 
-	t.Run("invalid slug blocks", func(t *testing.T) {
+	step("invalid slug blocks", func(t *testing.T) {
 		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"slug": "foo/bar"}))
 		st := s.waitFor(t, ctx, jujutest.AllBlocked(app), 0)
 		for name, u := range st.Units(app) {
@@ -108,7 +123,7 @@ func TestTinyproxy(t *testing.T) {
 		s.eventually(t, ctx, "/example/ proxies the upstream again", func() error { return s.expectBody(ctx, "/example/") })
 	})
 
-	t.Run("invalid upstream blocks", func(t *testing.T) {
+	step("invalid upstream blocks", func(t *testing.T) {
 		good, err := s.juju.Config(ctx, app)
 		require.NoError(t, err)
 		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"upstream": "ftp://example.com/"}))
@@ -122,7 +137,7 @@ func TestTinyproxy(t *testing.T) {
 		require.NoError(t, s.expectBody(ctx, "/example/"))
 	})
 
-	t.Run("remove", func(t *testing.T) {
+	step("remove", func(t *testing.T) {
 		st, err := s.juju.Status(ctx)
 		require.NoError(t, err)
 		machine := ""
