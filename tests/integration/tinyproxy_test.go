@@ -162,18 +162,20 @@ const runningTinyproxy = `for d in /proc/[0-9]*; do
   [ -n "$state" ] && [ "$state" != Z ] && echo "${d#/proc/}"
 done; true`
 
+// isLocal reports whether the suite runs on the local backend, where units
+// run on this machine.
+func isLocal() bool {
+	return os.Getenv("JUJUTEST_BACKEND") == "local" || filepath.Base(os.Getenv("JUJUTEST_CLI")) == "juju-local"
+}
+
 func newSuite(t *testing.T) *suite {
 	t.Helper()
-	cli := os.Getenv("JUJUTEST_CLI")
-	if cli == "" {
+	if os.Getenv("JUJUTEST_CLI") == "" {
 		if _, err := exec.LookPath("juju"); err != nil {
-			t.Skip("no juju CLI: put juju on PATH with a current controller, or set JUJUTEST_CLI; `make integration` does this (it falls back to the local backend)")
+			t.Skip("skipped: no juju CLI: put juju on PATH with a current controller, or set JUJUTEST_CLI; `make integration` does this (it falls back to the local backend)")
 		}
 	}
-	s := &suite{
-		local:         os.Getenv("JUJUTEST_BACKEND") == "local" || filepath.Base(cli) == "juju-local",
-		deployTimeout: 10 * time.Minute,
-	}
+	s := &suite{local: isLocal(), deployTimeout: 10 * time.Minute}
 	s.juju = jujutest.TempModel(t)
 	s.juju.WaitTimeout = 5 * time.Minute
 	s.want = "Example Domain" // what http://www.example.com/ serves
@@ -191,7 +193,7 @@ func newSuite(t *testing.T) *suite {
 }
 
 // charmPath returns the charm to deploy: CHARM_PATH, else the charm packed now.
-func charmPath(t *testing.T) string {
+func charmPath(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("CHARM_PATH"); p != "" {
 		abs, err := filepath.Abs(p)
