@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Decoding "juju status --format json".
@@ -214,16 +215,24 @@ func (d *decoder) str() string {
 	}
 }
 
-// rawString reads the string starting at the current '"'.
+// rawString reads the string starting at the current '"'. A string
+// without escapes and of valid UTF-8 (nearly all of them) is a substring of
+// the document; any other goes the slow way.
 func (d *decoder) rawString() string {
 	start := d.pos + 1
+	var bits byte // OR of the bytes: bit 7 set if any is not ASCII
 	for i := start; i < len(d.s); i++ {
-		switch c := d.s[i]; {
+		c := d.s[i]
+		bits |= c
+		switch {
 		case c == '"':
+			if bits >= utf8.RuneSelf && !utf8.ValidString(d.s[start:i]) {
+				return d.slowString()
+			}
 			d.pos = i + 1
 			return d.s[start:i]
 		case c == '\\':
-			return d.escapedString()
+			return d.slowString()
 		case c < 0x20:
 			d.pos = i
 			d.fail("control character in string")
@@ -234,9 +243,9 @@ func (d *decoder) rawString() string {
 	return ""
 }
 
-// escapedString reads a string with escapes, the rare case, with
-// encoding/json.
-func (d *decoder) escapedString() string {
+// slowString reads a string with escapes or invalid UTF-8, the rare case,
+// with encoding/json, which also replaces each invalid byte with U+FFFD.
+func (d *decoder) slowString() string {
 	start := d.pos
 	end := start + 1
 	for ; end < len(d.s) && d.s[end] != '"'; end++ {
@@ -442,7 +451,11 @@ func (d *decoder) info() (s StatusInfo) {
 		case "life":
 			s.Life = d.str()
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -479,7 +492,11 @@ func (d *decoder) model() (m ModelStatus) {
 		case "sla":
 			m.SLA = d.str()
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -544,7 +561,11 @@ func (d *decoder) machine() (m MachineStatus) {
 		case "lxd-profiles":
 			m.LXDProfiles = mapOf(d, (*decoder).lxdProfile)
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -641,7 +662,11 @@ func (d *decoder) app() (a AppStatus) {
 		case "endpoint-bindings":
 			a.EndpointBindings = d.strMap()
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -706,7 +731,11 @@ func (d *decoder) unit() (u UnitStatus) {
 		case "branch":
 			u.Branch = d.str()
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -749,7 +778,11 @@ func (d *decoder) remoteApp() (r RemoteAppStatus) {
 		case "relations":
 			r.Relations = mapOf(d, (*decoder).strs)
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}
@@ -778,7 +811,11 @@ func (d *decoder) offer() (o OfferStatus) {
 		case "endpoints":
 			o.Endpoints = mapOf(d, (*decoder).remoteEndpoint)
 		case "status-error":
-			errMsg, isErr = d.str(), true
+			if d.null() {
+				errMsg, isErr = "", false
+			} else {
+				errMsg, isErr = d.str(), true
+			}
 		default:
 			d.skip()
 		}

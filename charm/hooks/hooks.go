@@ -1,8 +1,14 @@
 // Package hooks is the tinyproxy charm's logic: it maps a Juju event to a
-// handler, reconciles the workload through the Workload interface, keeps
-// port 8000/tcp open exactly while tinyproxy runs, and after every event
-// sets one unit status chosen by priority (blocked > maintenance > waiting >
-// active; on a tie, the first added wins), as ops' collect-status does.
+// handler, reconciles the workload through the Workload interface, and
+// after every event sets one unit status chosen by priority (blocked >
+// maintenance > waiting > active; on a tie, the first added wins), as ops'
+// collect-status does.
+//
+// Port 8000/tcp follows tinyproxy: the hooks that start or stop it (start,
+// config-changed, stop) end with open-port if it runs, else close-port;
+// both are idempotent in Juju. Other hooks, such as update-status, touch
+// no port, so a no-op hook costs two hook-tool calls (config-get and
+// status-set).
 //
 // It is the Go port of the charm in the Ops machine-charm tutorial. Hook
 // tools come in through *hooktools.Tools and the workload through
@@ -65,8 +71,8 @@ type Workload interface {
 
 // Charm handles one Juju event per Run call.
 type Charm struct {
-	Tools    *hooktools.Tools
-	Workload Workload
+	Tools    *hooktools.Tools // the unit's hook tools
+	Workload Workload         // tinyproxy on this machine
 	// Sleep waits for d or until ctx is done; nil uses a real timer.
 	// Tests pass a fake clock.
 	Sleep        func(ctx context.Context, d time.Duration) error
@@ -76,8 +82,8 @@ type Charm struct {
 }
 
 // Run handles event (e.g. "install", "config-changed"; unknown events
-// have no handler), reconciles the opened port and sets the unit status.
-// If the handler fails, Run logs the error with juju-log at ERROR and
+// have no handler), opens or closes the port after start, config-changed
+// and stop, and sets the unit status. If the handler fails, Run logs the error with juju-log at ERROR and
 // returns it without setting a status, as ops does: the hook fails.
 func (c *Charm) Run(ctx context.Context, event string) error {
 	err := c.run(ctx, event)
@@ -96,12 +102,15 @@ func (c *Charm) run(ctx context.Context, event string) error {
 		return fmt.Errorf("reading config: %w", err)
 	}
 	var err error
+	setPort := false
 	switch event {
 	case "install":
 		err = c.onInstall(ctx)
 	case "start", "config-changed":
+		setPort = true
 		err = c.configureAndRun(ctx, cfg)
 	case "stop":
+		setPort = true
 		err = c.onStop(ctx)
 	case "remove":
 		err = c.Workload.Uninstall(ctx)
@@ -109,10 +118,19 @@ func (c *Charm) run(ctx context.Context, event string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.reconcilePort(ctx); err != nil {
-		return err
+	running := c.Workload.IsRunning()
+	if setPort {
+		port := hooktools.Port{Number: Port, Protocol: "tcp"}
+		if running {
+			err = c.Tools.OpenPort(ctx, port)
+		} else {
+			err = c.Tools.ClosePort(ctx, port)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return c.Tools.StatusSet(ctx, c.collectStatus(cfg))
+	return c.Tools.StatusSet(ctx, c.collectStatus(cfg, running))
 }
 
 func (c *Charm) onInstall(ctx context.Context) error {
@@ -229,30 +247,9 @@ func or(d, def time.Duration) time.Duration {
 	return d
 }
 
-// reconcilePort opens Port while tinyproxy runs and closes it otherwise.
-func (c *Charm) reconcilePort(ctx context.Context) error {
-	want := c.Workload.IsRunning()
-	opened, err := c.Tools.OpenedPorts(ctx)
-	if err != nil {
-		return err
-	}
-	port := hooktools.Port{Number: Port, Protocol: "tcp"}
-	has := false
-	for _, p := range opened {
-		has = has || p == port
-	}
-	switch {
-	case want && !has:
-		return c.Tools.OpenPort(ctx, port)
-	case !want && has:
-		return c.Tools.ClosePort(ctx, port)
-	}
-	return nil
-}
-
 // collectStatus proposes statuses in the tutorial's order and returns the
 // one with the highest priority.
-func (c *Charm) collectStatus(cfg Config) hooktools.Status {
+func (c *Charm) collectStatus(cfg Config, running bool) hooktools.Status {
 	var sc StatusCollector
 	for _, p := range cfg.problems() {
 		sc.Add(hooktools.Status{Name: hooktools.StatusBlocked, Message: p.StatusMessage()})
@@ -260,7 +257,7 @@ func (c *Charm) collectStatus(cfg Config) hooktools.Status {
 	if !c.Workload.IsInstalled() {
 		sc.Add(hooktools.Status{Name: hooktools.StatusMaintenance, Message: MessageNotInstalled})
 	}
-	if !c.Workload.IsRunning() {
+	if !running {
 		sc.Add(hooktools.Status{Name: hooktools.StatusMaintenance, Message: MessageNotRunning})
 	}
 	sc.Add(hooktools.Status{Name: hooktools.StatusActive})

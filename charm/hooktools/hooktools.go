@@ -1,15 +1,16 @@
 // Package hooktools is a small client for the Juju hook tools the tinyproxy
 // charm uses: config-get, status-set, application-version-set, juju-log,
-// open-port, close-port, opened-ports and is-leader.
+// open-port, close-port, opened-ports and is-leader. It maps Go calls to
+// the tools' real command-line syntax, nothing more.
 //
-// Every call goes through a Runner held in a Tools value, never through a
-// package variable, so tests can run charms in parallel, each with its own
-// fake (see package charmtest). We chose this over github.com/gruyaume/goops:
-// goops keeps its command runner in a package-level variable (its test
-// harness cannot run tests in parallel), applies no config defaults, has no
-// collect-status, and links the Pebble client into every charm (a 4.6 MB
-// binary), while this charm needs about eight tools. The client is a thin
-// mapping from Go to the tools' real command-line syntax, nothing more.
+// Every call goes through the Runner held in a Tools value, never a
+// package variable, so tests run charms in parallel, each with its own fake
+// (see package charmtest). That is why we do not use the field's library,
+// github.com/gruyaume/goops (v0.0.23): its runner is a package-level
+// variable, so its harness, goopstest, cannot run tests in parallel;
+// goopstest also applies no charmcraft.yaml config defaults and has no
+// collect-status; and goops links its Pebble client into every charm (a
+// 4.6 MB static binary for a minimal one, where this charm needs six tools).
 package hooktools
 
 import (

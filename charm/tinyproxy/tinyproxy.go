@@ -12,7 +12,16 @@
 // safe to signal (measured here: 11 of 30 starts died from a SIGUSR1 sent as
 // soon as the port accepted connections). Ready therefore also checks that
 // the process catches SIGUSR1 (SigCgt in /proc/<pid>/status), and Reload
-// refuses to signal a process that does not.
+// refuses to signal a process that does not. Ready finds the listening
+// socket in /proc rather than by connecting to it: that proves the socket
+// is tinyproxy's, adds no connection to tinyproxy's log, and keeps the net
+// package out of the charm binary (it starts once per hook).
+//
+// apt locks. On a fresh machine unattended-upgrades often holds an apt lock
+// when the install hook runs, and apt-get then fails at once ("Could not get
+// lock /var/lib/apt/lists/lock"): DPkg::Lock::Timeout covers only dpkg's own
+// lock. Every apt-get run is therefore retried, AptAttempts times at most,
+// with a short growing delay, while its stderr says a lock is held.
 package tinyproxy
 
 import (
@@ -22,7 +31,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,9 +58,20 @@ const (
 // Package is the Debian/Ubuntu package that ships the tinyproxy binary.
 const Package = "tinyproxy-bin"
 
-// aptLockTimeout is how long apt-get waits for the dpkg lock (a fresh
-// machine often runs unattended-upgrades at boot) before failing.
+// aptLockTimeout is how long (in seconds) apt-get waits for dpkg's lock
+// before failing (DPkg::Lock::Timeout; it does not cover apt's own locks).
 const aptLockTimeout = "120"
+
+// AptAttempts is how many times an apt-get command is run in all when it
+// keeps failing because another process holds an apt or dpkg lock. The
+// delays between attempts start at aptRetryDelay and double up to
+// aptMaxRetryDelay: with these values, 1m14s of waiting at most.
+const AptAttempts = 8
+
+const (
+	aptRetryDelay    = 2 * time.Second
+	aptMaxRetryDelay = 15 * time.Second
+)
 
 // pollInterval is how often Stop checks whether tinyproxy has exited.
 const pollInterval = 10 * time.Millisecond
@@ -91,6 +110,9 @@ type Tinyproxy struct {
 	Port        int                                     // 0: DefaultPort
 	Kill        func(pid int, sig syscall.Signal) error // nil: syscall.Kill
 	StopTimeout time.Duration                           // 0: DefaultStopTimeout
+	// Sleep waits for d or until ctx is done (between apt-get attempts);
+	// nil uses a real timer. Tests pass a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (t *Tinyproxy) runner() Runner {
@@ -125,6 +147,20 @@ func (t *Tinyproxy) kill(pid int, sig syscall.Signal) error {
 		return syscall.Kill(pid, sig)
 	}
 	return t.Kill(pid, sig)
+}
+
+func (t *Tinyproxy) sleep(ctx context.Context, d time.Duration) error {
+	if t.Sleep != nil {
+		return t.Sleep(ctx, d)
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }
 
 func (t *Tinyproxy) stopTimeout() time.Duration {
@@ -231,22 +267,61 @@ func (t *Tinyproxy) IsInstalled() bool {
 }
 
 // Install installs the pinned tinyproxy-bin with apt-get (update, then
-// install), non-interactively.
+// install), non-interactively, retrying while an apt lock is held.
 func (t *Tinyproxy) Install(ctx context.Context) error {
 	pin, err := t.Pin()
 	if err != nil {
 		return fmt.Errorf("installing %s: %w", Package, err)
 	}
-	env := []string{"DEBIAN_FRONTEND=noninteractive"}
-	lock := "DPkg::Lock::Timeout=" + aptLockTimeout
-	if _, err := t.runner().Run(ctx, Cmd{Name: "apt-get", Args: []string{"-o", lock, "update"}, Env: env}); err != nil {
+	if err := t.aptGet(ctx, "update"); err != nil {
 		return fmt.Errorf("installing %s: %w", Package, err)
 	}
-	args := []string{"-o", lock, "install", "-y", Package + "=" + pin.Version}
-	if _, err := t.runner().Run(ctx, Cmd{Name: "apt-get", Args: args, Env: env}); err != nil {
+	if err := t.aptGet(ctx, "install", "-y", Package+"="+pin.Version); err != nil {
 		return fmt.Errorf("installing %s=%s: %w", Package, pin.Version, err)
 	}
 	return nil
+}
+
+// aptGet runs apt-get with args, non-interactively and in the C locale (so
+// its messages can be recognized). While it fails because another process
+// holds an apt or dpkg lock, it is run again after a delay, AptAttempts
+// times in all; any other failure is returned at once. Errors start with
+// "apt-get <args>" and include the last attempt's error, with its stderr.
+func (t *Tinyproxy) aptGet(ctx context.Context, args ...string) error {
+	cmd := Cmd{
+		Name: "apt-get",
+		Args: append([]string{"-o", "DPkg::Lock::Timeout=" + aptLockTimeout}, args...),
+		Env:  []string{"DEBIAN_FRONTEND=noninteractive", "LC_ALL=C"},
+	}
+	what := "apt-get " + strings.Join(args, " ")
+	delay, waited := aptRetryDelay, time.Duration(0)
+	for attempt := 1; ; attempt++ {
+		_, err := t.runner().Run(ctx, cmd)
+		switch {
+		case err == nil:
+			return nil
+		case !aptLockHeld(err):
+			return fmt.Errorf("%s: %w", what, err)
+		case attempt == AptAttempts:
+			return fmt.Errorf("%s: an apt lock was still held after %d attempts over %v: %w", what, attempt, waited, err)
+		}
+		if sleepErr := t.sleep(ctx, delay); sleepErr != nil {
+			return fmt.Errorf("%s: waiting for an apt lock (attempt %d): %w; last error: %w", what, attempt, sleepErr, err)
+		}
+		waited += delay
+		delay = min(2*delay, aptMaxRetryDelay)
+	}
+}
+
+// aptLockHeld reports whether err, from apt-get (whose errors include its
+// stderr, in the C locale), says that another process holds an apt or dpkg
+// lock: "Could not get lock <file>. It is held by process <pid> (<name>)",
+// or "Unable to ... lock (<file>), is another process using it?". It does
+// not match the permission errors ("Could not open lock file", "are you
+// root?"), which no retry cures.
+func aptLockHeld(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not get lock") || strings.Contains(msg, "is another process using it?")
 }
 
 // Version returns the installed tinyproxy's version, from `tinyproxy -v`.
@@ -419,9 +494,12 @@ func (t *Tinyproxy) catchesSIGUSR1(pid int) (bool, error) {
 }
 
 // Ready returns nil when tinyproxy is running, has installed its signal
-// handlers (so SIGUSR1 reloads rather than kills it) and accepts TCP
-// connections on its port; otherwise an error saying which is missing.
+// handlers (so SIGUSR1 reloads rather than kills it) and listens on its
+// port; otherwise an error saying which is missing.
 func (t *Tinyproxy) Ready(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	pid, err := t.Pid()
 	if err != nil {
 		return fmt.Errorf("no pid: %w", err)
@@ -432,15 +510,47 @@ func (t *Tinyproxy) Ready(ctx context.Context) error {
 	if ok, err := t.catchesSIGUSR1(pid); err != nil || !ok {
 		return fmt.Errorf("tinyproxy (pid %d) has not installed its signal handlers yet", pid)
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(t.port())))
+	return t.listening(pid)
+}
+
+// listening returns nil if process pid holds a TCP socket that listens on
+// the port: a LISTEN entry for the port in /proc/<pid>/net/tcp or tcp6
+// (the process's network namespace) whose inode is one of its descriptors.
+func (t *Tinyproxy) listening(pid int) error {
+	dir := filepath.Join(t.procDir(), strconv.Itoa(pid))
+	fds, err := os.ReadDir(filepath.Join(dir, "fd"))
 	if err != nil {
-		return fmt.Errorf("tinyproxy (pid %d) does not accept connections on port %d: %w", pid, t.port(), err)
+		return fmt.Errorf("listing descriptors of tinyproxy (pid %d): %w", pid, err)
 	}
-	conn.Close()
-	return nil
+	sockets := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(filepath.Join(dir, "fd", fd.Name()))
+		if inode, ok := strings.CutPrefix(link, "socket:["); err == nil && ok {
+			sockets[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	for _, table := range []string{"tcp", "tcp6"} {
+		data, err := os.ReadFile(filepath.Join(dir, "net", table))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // no IPv6
+		}
+		if err != nil {
+			return fmt.Errorf("reading sockets of tinyproxy (pid %d): %w", pid, err)
+		}
+		// Lines: "sl local_address rem_address st ... uid timeout inode ...",
+		// local_address is "<hex IP>:<hex port>", st 0A is LISTEN.
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 10 || f[3] != "0A" || !sockets[f[9]] {
+				continue
+			}
+			i := strings.LastIndexByte(f[1], ':')
+			if port, err := strconv.ParseUint(f[1][i+1:], 16, 16); err == nil && int(port) == t.port() {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("tinyproxy (pid %d) is not listening on port %d yet", pid, t.port())
 }
 
 // Start starts tinyproxy with the config file. tinyproxy daemonizes, so
@@ -500,12 +610,11 @@ func (t *Tinyproxy) Stop(ctx context.Context) error {
 	return nil
 }
 
-// Uninstall removes tinyproxy-bin with apt-get, then the pid file, the
-// config file and its directory. A directory that holds other files is
-// left in place.
+// Uninstall removes tinyproxy-bin with apt-get (retrying while an apt lock
+// is held), then the pid file, the config file and its directory. A
+// directory that holds other files is left in place.
 func (t *Tinyproxy) Uninstall(ctx context.Context) error {
-	args := []string{"-o", "DPkg::Lock::Timeout=" + aptLockTimeout, "remove", "-y", Package}
-	if _, err := t.runner().Run(ctx, Cmd{Name: "apt-get", Args: args, Env: []string{"DEBIAN_FRONTEND=noninteractive"}}); err != nil {
+	if err := t.aptGet(ctx, "remove", "-y", Package); err != nil {
 		return fmt.Errorf("uninstalling %s: %w", Package, err)
 	}
 	for _, path := range []string{t.pidFile(), t.configFile()} {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,11 +22,12 @@ import (
 )
 
 // TestHostWorkload drives the real helper against the real tinyproxy on
-// this machine: install with apt, configure a loopback upstream, start,
+// this machine: install with apt (first with the apt lists lock held, to
+// check the retry against real apt), configure a loopback upstream, start,
 // proxy, reload on a new slug (same pid), stop, uninstall. It needs root
 // and apt-get; it uses the default paths and port 8000, and it leaves
-// tinyproxy-bin uninstalled. It is not parallel, and it holds the
-// machine-wide hostlock against the dispatch test.
+// tinyproxy-bin uninstalled, even when it fails. It holds the machine-wide
+// hostlock against the dispatch test.
 func TestHostWorkload(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root to install tinyproxy-bin with apt-get and run tinyproxy on port 8000 (CI runs as root)")
@@ -33,10 +35,14 @@ func TestHostWorkload(t *testing.T) {
 	if _, err := exec.LookPath("apt-get"); err != nil {
 		t.Skip("skipping: apt-get not found; this test needs a Debian or Ubuntu machine")
 	}
+	t.Parallel()
 	hostlock.Lock(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
+	if dpkgInstalled(ctx, t) {
+		t.Skip("skipping: " + tinyproxy.Package + " is already installed on this machine; this test installs and removes it, and would not leave the machine as it found it")
+	}
 	tp := &tinyproxy.Tinyproxy{}
 	if tp.IsRunning() {
 		t.Fatal("tinyproxy is already running on this machine (pid file " + tinyproxy.DefaultPidFile + "); stop it before running this test")
@@ -45,6 +51,8 @@ func TestHostWorkload(t *testing.T) {
 		c.Close()
 		t.Fatal("port 8000 is already in use on this machine; free it before running this test")
 	}
+	// Cleanups run last-registered first: stop tinyproxy, then uninstall.
+	t.Cleanup(func() { uninstallForCleanup(t, tp) })
 	t.Cleanup(func() { stopForCleanup(t, tp) })
 
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -52,13 +60,25 @@ func TestHostWorkload(t *testing.T) {
 	}))
 	t.Cleanup(upstream.Close)
 
-	// Install.
+	// Install, while this process holds the apt lists lock as
+	// unattended-upgrades would: the first apt-get update fails, the helper
+	// recognizes the lock and retries once the (fake) delay releases it.
 	pin, err := tp.Pin()
 	if err != nil {
 		t.Fatalf("Pin: %v", err)
 	}
-	if err := tp.Install(ctx); err != nil {
+	release := holdAptListsLock(t)
+	var sleeps []time.Duration
+	installer := &tinyproxy.Tinyproxy{Sleep: func(ctx context.Context, d time.Duration) error {
+		sleeps = append(sleeps, d)
+		release()
+		return ctx.Err()
+	}}
+	if err := installer.Install(ctx); err != nil {
 		t.Fatalf("Install: %v", err)
+	}
+	if len(sleeps) != 1 {
+		t.Fatalf("Install waited %v for the apt lock, want exactly one delay (the lock was held for the first attempt only)", sleeps)
 	}
 	if !tp.IsInstalled() {
 		t.Fatal("IsInstalled = false after Install")
@@ -128,14 +148,57 @@ func TestHostWorkload(t *testing.T) {
 	if tp.IsInstalled() {
 		t.Error("IsInstalled = true after Uninstall")
 	}
-	out, _ := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", tinyproxy.Package).Output()
-	if strings.Contains(string(out), "install ok installed") {
-		t.Errorf("dpkg still reports %s installed: %q", tinyproxy.Package, out)
+	if dpkgInstalled(ctx, t) {
+		t.Errorf("dpkg still reports %s installed", tinyproxy.Package)
 	}
 	for _, p := range []string{tinyproxy.DefaultPidFile, tinyproxy.DefaultConfigFile, filepath.Dir(tinyproxy.DefaultConfigFile)} {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s still exists after Uninstall (%v)", p, err)
 		}
+	}
+}
+
+// dpkgInstalled reports whether dpkg has tinyproxy-bin installed.
+func dpkgInstalled(ctx context.Context, t *testing.T) bool {
+	t.Helper()
+	out, err := exec.CommandContext(ctx, "dpkg-query", "-W", "-f=${Status}", tinyproxy.Package).Output()
+	if err != nil && len(out) == 0 {
+		return false // dpkg-query exits 1 for a package it does not know
+	}
+	return strings.Contains(string(out), "install ok installed")
+}
+
+// holdAptListsLock takes apt's lock on its package lists, as another apt
+// run would (an fcntl write lock on /var/lib/apt/lists/lock), and returns
+// a function that releases it; the lock is released at cleanup anyway.
+func holdAptListsLock(t *testing.T) (release func()) {
+	t.Helper()
+	f, err := os.OpenFile("/var/lib/apt/lists/lock", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatalf("opening the apt lists lock: %v", err)
+	}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Whence: 0}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+		f.Close()
+		t.Fatalf("locking the apt lists lock (is apt running?): %v", err)
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { f.Close() }) } // closing drops the lock
+	t.Cleanup(release)
+	return release
+}
+
+// uninstallForCleanup removes tinyproxy-bin and its files if the test
+// installed it and did not get as far as removing it.
+func uninstallForCleanup(t *testing.T, tp *tinyproxy.Tinyproxy) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if !dpkgInstalled(ctx, t) {
+		return
+	}
+	t.Logf("cleanup: uninstalling %s", tinyproxy.Package)
+	if err := tp.Uninstall(ctx); err != nil {
+		t.Errorf("cleanup: %v", err)
 	}
 }
 

@@ -79,6 +79,12 @@ type Unit struct {
 	Proxy Proxy
 	// SystemPath follows ToolsDir in PATH; "" means DefaultSystemPath.
 	SystemPath string
+	// Started, when not nil, is called with the process group id of each
+	// handler or command right after it starts; the function it returns
+	// (if not nil) is called when the run is over (after a killed group is
+	// gone). An agent uses it to record the groups it runs, so that they can
+	// be killed even if the agent itself is killed.
+	Started func(pgid int) (finished func())
 }
 
 // check validates the fields every run needs.

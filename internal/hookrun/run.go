@@ -13,11 +13,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/logline"
 )
 
@@ -184,7 +184,7 @@ func Run(ctx context.Context, h Hook) (Result, error) {
 			h.Log(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: line})
 		}
 	}
-	res, err := run(ctx, cmd, sink, h.Kind == KindAction)
+	res, err := run(ctx, cmd, sink, h.Kind == KindAction, h.Started)
 	res.Handler, res.Path = handler, path
 	if errors.Is(err, errKilled) {
 		return res, fmt.Errorf("%w: %w", ErrTerminated, context.Cause(ctx))
@@ -269,7 +269,7 @@ func RunCommand(ctx context.Context, c Command) (Result, error) {
 	}
 	const bash = "/bin/bash"
 	cmd := &exec.Cmd{Path: bash, Args: []string{bash, script}, Env: env, Dir: dir}
-	res, err := run(ctx, cmd, nil, true)
+	res, err := run(ctx, cmd, nil, true, c.Started)
 	var exitErr *ExitError
 	switch {
 	case errors.As(err, &exitErr):
@@ -286,8 +286,9 @@ var errKilled = errors.New("killed")
 
 // run starts cmd in its own process group, feeds its output lines to sink
 // (if not nil) and keeps it (if keep), and waits for it, killing the group
-// when ctx ends.
-func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep bool) (Result, error) {
+// when ctx ends. started (if not nil) learns the group id; see
+// Unit.Started.
+func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep bool, started func(int) func()) (Result, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -317,6 +318,11 @@ func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep
 		return Result{}, fmt.Errorf("hookrun: starting %s: %w", cmd.Path, startErr)
 	}
 	pgid := cmd.Process.Pid
+	if started != nil {
+		if finished := started(pgid); finished != nil {
+			defer finished()
+		}
+	}
 
 	var stdout, stderr bytes.Buffer
 	var readers sync.WaitGroup
@@ -334,7 +340,7 @@ func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep
 		killed = true
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		waitErr = <-waited
-		waitGroupGone(pgid, KillGrace)
+		proc.KillGroup(pgid, KillGrace)
 	}
 
 	// Let the readers drain what the handler wrote; if a background process
@@ -400,62 +406,6 @@ func readLines(wg *sync.WaitGroup, r io.Reader, level string, sink func(level, l
 			sink(level, string(line))
 		}
 	}
-}
-
-// waitGroupGone waits until no live (non-zombie) process is left in the
-// process group, or timeout. Killed grandchildren are reparented and reaped
-// late by init; as zombies they are gone for our purposes.
-func waitGroupGone(pgid int, timeout time.Duration) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if !groupAlive(pgid) {
-			return
-		}
-		_ = syscall.Kill(-pgid, syscall.SIGKILL) // members forked since
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// groupAlive reports whether a process of the group exists and is not a
-// zombie, reading /proc.
-func groupAlive(pgid int) bool {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		state, group, ok := procStat(e.Name())
-		if ok && group == pgid && state != "Z" && state != "X" {
-			return true
-		}
-	}
-	return false
-}
-
-// procStat returns the state and process group of a process from
-// /proc/<pid>/stat.
-func procStat(pid string) (state string, pgrp int, ok bool) {
-	data, err := os.ReadFile("/proc/" + pid + "/stat")
-	if err != nil {
-		return "", 0, false
-	}
-	// "pid (comm) S ppid pgrp ..."; comm may contain spaces and ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return "", 0, false
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 3 {
-		return "", 0, false
-	}
-	pgrp, err = strconv.Atoi(fields[2])
-	if err != nil {
-		return "", 0, false
-	}
-	return fields[0], pgrp, true
 }
 
 // OperationModule is the logger module of the unit agent's messages about

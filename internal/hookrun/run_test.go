@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/hookrun"
+	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/logline"
 )
 
@@ -267,12 +268,11 @@ func TestExitStatus(t *testing.T) {
 // "" if it no longer exists.
 func procState(t *testing.T, pid int) string {
 	t.Helper()
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	st, err := proc.ReadStat(pid)
 	if err != nil {
 		return ""
 	}
-	i := strings.LastIndexByte(string(data), ')')
-	return strings.Fields(string(data[i+1:]))[0]
+	return string(st.State)
 }
 
 // readPid waits for a pid file written by a test charm.
@@ -386,6 +386,44 @@ func TestRunCommand(t *testing.T) {
 	}
 	if s := procState(t, readPid(t, filepath.Join(dir, "cmd.pid"))); s != "" {
 		t.Errorf("command process left in state %q", s)
+	}
+}
+
+// TestStartedReportsProcessGroup checks Unit.Started: it learns the
+// handler's process group while the handler runs, and its finish function
+// runs once the run is over.
+func TestStartedReportsProcessGroup(t *testing.T) {
+	t.Parallel()
+	dir := charmDir(t, map[string]string{"dispatch": "#!/bin/sh\necho $$ > \"$CHARM_DIR/hook.pid\"\n"})
+	u := testUnit(dir)
+	var mu sync.Mutex
+	var events []string
+	u.Started = func(pgid int) func() {
+		st, err := proc.ReadStat(pgid)
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, "started "+strconv.Itoa(pgid))
+		if err != nil || st.PGID != pgid {
+			t.Errorf("process %d is not the leader of its group (%+v, %v)", pgid, st, err)
+		}
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			events = append(events, "finished")
+		}
+	}
+	if _, err := hookrun.Run(context.Background(), hookrun.Hook{Unit: u, Name: "start", ContextID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hookrun.RunCommand(context.Background(), hookrun.Command{Unit: u, ContextID: "c", Commands: "true"}); err != nil {
+		t.Fatal(err)
+	}
+	pid := readPid(t, filepath.Join(dir, "hook.pid"))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 4 || events[0] != "started "+strconv.Itoa(pid) || events[1] != "finished" ||
+		!strings.HasPrefix(events[2], "started ") || events[3] != "finished" {
+		t.Errorf("events = %q (hook pid %d)", events, pid)
 	}
 }
 

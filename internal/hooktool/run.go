@@ -16,12 +16,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/juju/cmd/v3"
 
 	"github.com/canonical/jujutest/internal/hookrpc"
+	"github.com/canonical/jujutest/internal/hooktool/toolname"
 )
 
 // ErrNoStdin is the error a tool gets when it reads standard input that the
@@ -29,40 +29,13 @@ import (
 // it by sending the request again with its standard input.
 var ErrNoStdin = errors.New(hookrpc.NoStdinMessage)
 
-// toolNames lists the tools in the order Names returns them.
-var toolNames = []string{
-	"action-fail",
-	"action-get",
-	"action-log",
-	"action-set",
-	"application-version-set",
-	"close-port",
-	"config-get",
-	"is-leader",
-	"juju-log",
-	"network-get",
-	"open-port",
-	"opened-ports",
-	"state-delete",
-	"state-get",
-	"state-set",
-	"status-get",
-	"status-set",
-	"unit-get",
-}
-
 // Names returns the names of the hook tools this package implements, sorted.
 // The returned slice is a copy.
-func Names() []string {
-	return slices.Clone(toolNames)
-}
+func Names() []string { return toolname.Names() }
 
 // IsTool reports whether name is the name of a hook tool this package
 // implements.
-func IsTool(name string) bool {
-	_, found := slices.BinarySearch(toolNames, name)
-	return found
-}
+func IsTool(name string) bool { return toolname.Is(name) }
 
 // newCommand returns a fresh command for the tool bound to c, or nil if the
 // tool is unknown.
@@ -173,7 +146,7 @@ type UnknownToolError struct {
 
 // Error implements error.
 func (e *UnknownToolError) Error() string {
-	return fmt.Sprintf("unknown hook tool %q; known tools: %s", e.Name, strings.Join(toolNames, ", "))
+	return fmt.Sprintf("unknown hook tool %q; known tools: %s", e.Name, strings.Join(toolname.Names(), ", "))
 }
 
 // recordingCommand remembers the error the wrapped command's Run returned.

@@ -43,8 +43,8 @@ func TestUpstreamValidation(t *testing.T) {
 			if strings.ContainsAny(out.UnitStatus.Message, "\n\r\t\x00") {
 				t.Errorf("status message %q is not one printable line", out.UnitStatus.Message)
 			}
-			if *w.config != defaultConfig || w.reloaded || !w.running {
-				t.Errorf("invalid upstream changed the workload: config %+v, reloaded %v, running %v", w.config, w.reloaded, w.running)
+			if *w.config != defaultConfig || len(w.calls) != 0 || !w.running {
+				t.Errorf("invalid upstream changed the workload: config %+v, calls %v, running %v", w.config, w.calls, w.running)
 			}
 			assertPorts(t, out, "8000/tcp")
 
@@ -187,23 +187,26 @@ func (s *stubbornStop) Stop(context.Context) error { return nil }
 func TestUpdateStatus(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name   string
-		w      *fakeTinyproxy
-		ports  []string
-		want   charmtest.Status
-		wantPo []string
+		name  string
+		w     *fakeTinyproxy
+		ports []string
+		want  charmtest.Status
 	}{
-		{"not installed", &fakeTinyproxy{}, nil, waitingForInstall, nil},
-		{"installed, not running", installed(), []string{"8000/tcp"}, waitingForStart, nil},
-		{"running", configured(), []string{"8000/tcp"}, active, []string{"8000/tcp"}},
-		{"running, port not yet open", configured(), nil, active, []string{"8000/tcp"}},
+		{"not installed", &fakeTinyproxy{}, nil, waitingForInstall},
+		{"installed, not running", installed(), nil, waitingForStart},
+		{"running", configured(), []string{"8000/tcp"}, active},
+		{"invalid config", configured(), []string{"8000/tcp"}, invalidSlug("foo_bar")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			in := charmtest.State{OpenedPorts: tc.ports}
+			if tc.want.Name == "blocked" {
+				in.Config = map[string]any{"slug": "foo_bar"}
+			}
 			before := *tc.w
-			out := runEvent(t, tc.w, "update-status", charmtest.State{OpenedPorts: tc.ports})
+			out := runEvent(t, tc.w, "update-status", in)
 			assertStatus(t, out, tc.want)
-			assertPorts(t, out, tc.wantPo...)
+			assertPorts(t, out, tc.ports...)
 			if len(tc.w.calls) != 0 || tc.w.running != before.running || tc.w.installed != before.installed {
 				t.Errorf("update-status changed the workload: calls %v", tc.w.calls)
 			}
@@ -211,13 +214,14 @@ func TestUpdateStatus(t *testing.T) {
 	}
 }
 
+// TestNoopHookToolCalls pins the cost of a hook the charm does not handle:
+// two hook-tool calls, no port query.
 func TestNoopHookToolCalls(t *testing.T) {
 	t.Parallel()
 	for _, event := range []string{"update-status", "leader-elected", "no-such-event"} {
 		out := runEvent(t, configured(), event, charmtest.State{OpenedPorts: []string{"8000/tcp"}})
 		want := [][]string{
 			{"config-get", "--all", "--format=json"},
-			{"opened-ports"},
 			{"status-set", "active"},
 		}
 		if !slices.EqualFunc(out.Calls, want, slices.Equal) {
@@ -288,20 +292,43 @@ func TestPortsFollowTinyproxy(t *testing.T) {
 	t.Parallel()
 	w := installed()
 	h := newHarness(t, w)
-	out := h.run(t, "start", charmtest.State{})
-	assertPorts(t, out, "8000/tcp")
-	if !hasCall(out, "open-port") {
-		t.Errorf("calls %q, want open-port", out.Calls)
+	openPort, closePort := []string{"open-port", "8000/tcp"}, []string{"close-port", "8000/tcp"}
+	for _, step := range []struct {
+		event     string
+		portCall  []string // nil: no port tool call
+		wantPorts []string
+	}{
+		{"start", openPort, []string{"8000/tcp"}},
+		{"config-changed", openPort, []string{"8000/tcp"}}, // idempotent
+		{"update-status", nil, []string{"8000/tcp"}},
+		{"stop", closePort, nil},
+		{"config-changed", openPort, []string{"8000/tcp"}}, // started again
+	} {
+		out := h.run(t, step.event, h.last)
+		h.last = out
+		var calls [][]string
+		for _, c := range out.Calls {
+			if c[0] == "open-port" || c[0] == "close-port" || c[0] == "opened-ports" {
+				calls = append(calls, c)
+			}
+		}
+		var want [][]string
+		if step.portCall != nil {
+			want = [][]string{step.portCall}
+		}
+		if !slices.EqualFunc(calls, want, slices.Equal) {
+			t.Errorf("%s: port calls %q, want %q", step.event, calls, want)
+		}
+		assertPorts(t, out, step.wantPorts...)
 	}
-	out = h.run(t, "config-changed", out)
-	if hasCall(out, "open-port") || hasCall(out, "close-port") {
-		t.Errorf("calls %q, want no port change when it is already right", out.Calls)
-	}
-	out = h.run(t, "stop", out)
+}
+
+func TestConfigChangedClosesPortWhenNotRunning(t *testing.T) {
+	t.Parallel()
+	// Not installed: nothing can run, so the port must not stay open.
+	out := runEvent(t, &fakeTinyproxy{}, "config-changed", charmtest.State{OpenedPorts: []string{"8000/tcp"}})
+	assertStatus(t, out, waitingForInstall)
 	assertPorts(t, out)
-	if !slices.ContainsFunc(out.Calls, func(c []string) bool { return slices.Equal(c, []string{"close-port", "8000/tcp"}) }) {
-		t.Errorf("calls %q, want close-port 8000/tcp", out.Calls)
-	}
 }
 
 func TestLifecycle(t *testing.T) {

@@ -95,9 +95,12 @@ func installed() *fakeTinyproxy { return &fakeTinyproxy{installed: true} }
 // configured returns a fake with tinyproxy installed, configured with the
 // defaults and running.
 func configured() *fakeTinyproxy {
-	return &fakeTinyproxy{installed: true, running: true, config: &defaultConfig}
+	cfg := defaultConfig
+	return &fakeTinyproxy{installed: true, running: true, config: &cfg}
 }
 
+// defaultConfig is the config that charmcraft.yaml's defaults give. It is
+// read-only: fakes get a copy, never its address.
 var defaultConfig = proxyConfig{Slug: "example", Upstream: "http://www.example.com/"}
 
 // fakeClock is the charm's injected sleep: it only adds up.

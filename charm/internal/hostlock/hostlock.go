@@ -2,16 +2,23 @@
 // observe this machine's real tinyproxy (its package, pid file and port
 // 8000): the host workload test changes that state, and the dispatch test
 // derives its expected status from it. `go test ./...` runs packages in
-// parallel processes, so an in-process mutex would not do; an flock does.
+// parallel processes, so an in-process mutex would not do.
+//
+// The lock is a Linux abstract unix socket: binding its name succeeds for
+// one holder at a time, machine-wide (per network namespace), creates no
+// file, and is released by the kernel even if the holder is killed.
 package hostlock
 
 import (
-	"os"
-	"path/filepath"
+	"errors"
+	"net"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// name is the abstract socket name ("@" selects the abstract namespace).
+const name = "@jujutest-tinyproxy-host"
 
 // timeout bounds the wait for another test to release the lock (the host
 // test installs a package with apt, which can take a while).
@@ -21,26 +28,24 @@ const timeout = 5 * time.Minute
 // it in tb's cleanup. It fails tb if the lock is not free within 5 minutes.
 func Lock(tb testing.TB) {
 	tb.Helper()
-	path := filepath.Join(os.TempDir(), "jujutest-tinyproxy-host.lock")
-	// Read-only is enough for flock, and lets any user share the file.
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o666)
-	if err != nil {
-		tb.Fatalf("hostlock: %v", err)
-	}
+	lock(tb, name)
+}
+
+func lock(tb testing.TB, name string) {
+	tb.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		l, err := net.Listen("unix", name)
 		if err == nil {
-			break
+			tb.Cleanup(func() { l.Close() })
+			return
 		}
-		if err != syscall.EWOULDBLOCK || time.Now().After(deadline) {
-			f.Close()
-			tb.Fatalf("hostlock: locking %s: %v", path, err)
+		if !errors.Is(err, syscall.EADDRINUSE) {
+			tb.Fatalf("hostlock: %v", err)
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("hostlock: another test held %s for more than %v", name, timeout)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tb.Cleanup(func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close() // closing also releases the lock
-	})
 }

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -70,7 +72,13 @@ type Agent struct {
 	snap    *state.State    // last state read
 	workers map[string]*unitWorker
 	charms  map[string]*charmInfo // by archive path
-	wg      sync.WaitGroup
+	// machineTasks are the machine exec tasks being run, by task id.
+	machineTasks map[string]bool
+	wg           sync.WaitGroup
+
+	// dataDir identifies the data directory the agent started with, to
+	// notice that it was removed (or replaced).
+	dataDir os.FileInfo
 }
 
 // ErrAlreadyRunning is returned by Run when another agent runs the model.
@@ -85,16 +93,21 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Logf = func(string, ...any) {}
 	}
 	a := &Agent{
-		cfg:     cfg,
-		store:   cfg.Store,
-		uuid:    cfg.ModelUUID,
-		logPath: cfg.Store.LogPath(cfg.ModelUUID),
-		tools:   cfg.Store.ToolsDir(cfg.ModelUUID),
-		workers: map[string]*unitWorker{},
-		charms:  map[string]*charmInfo{},
+		cfg:          cfg,
+		store:        cfg.Store,
+		uuid:         cfg.ModelUUID,
+		logPath:      cfg.Store.LogPath(cfg.ModelUUID),
+		tools:        cfg.Store.ToolsDir(cfg.ModelUUID),
+		workers:      map[string]*unitWorker{},
+		charms:       map[string]*charmInfo{},
+		machineTasks: map[string]bool{},
 	}
 	modelDir := cfg.Store.ModelDir(a.uuid)
-	if err := os.MkdirAll(modelDir, 0o755); err != nil {
+	var err error
+	if err = os.MkdirAll(modelDir, 0o755); err != nil {
+		return err
+	}
+	if a.dataDir, err = os.Stat(cfg.Store.Dir()); err != nil {
 		return err
 	}
 	unlock, err := lockFile(filepath.Join(modelDir, "agent.lock"))
@@ -103,6 +116,11 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer unlock()
 
+	// Hooks and commands a killed agent left running have nobody to
+	// report to: stop them (their tasks are aborted below).
+	if err := StopRecordedGroups(cfg.Store.RunningDir(a.uuid)); err != nil {
+		cfg.Logf("stopping process groups left running: %v", err)
+	}
 	if err := a.linkTools(); err != nil {
 		return err
 	}
@@ -126,6 +144,14 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 		found = true
 		m.Agent = &state.AgentProcess{PID: os.Getpid(), StartTicks: st.StartTicks, Socket: socket, Ready: true}
+		now := time.Now()
+		for _, t := range m.Tasks {
+			if t.Status == state.TaskRunning {
+				t.Status = state.TaskAborted
+				t.Message = "the model agent stopped while the task ran"
+				t.Completed = now
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -145,6 +171,55 @@ func Run(ctx context.Context, cfg Config) error {
 		a.wg.Wait()
 	}()
 	return a.loop(workCtx)
+}
+
+// trackGroup records a running hook's or command's process group in the
+// model's running directory (see state.Store.RunningDir) and returns the
+// function that forgets it. It is hookrun.Unit.Started.
+func (a *Agent) trackGroup(pgid int) func() {
+	dir := a.store.RunningDir(a.uuid)
+	path := filepath.Join(dir, strconv.Itoa(pgid))
+	var ticks uint64
+	if st, err := proc.ReadStat(pgid); err == nil {
+		ticks = st.StartTicks
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		a.cfg.Logf("recording process group %d: %v", pgid, err)
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(strconv.FormatUint(ticks, 10)), 0o644); err != nil {
+		a.cfg.Logf("recording process group %d: %v", pgid, err)
+		return nil
+	}
+	return func() { _ = os.Remove(path) }
+}
+
+// StopRecordedGroups stops the process groups recorded in dir (see
+// state.Store.RunningDir and trackGroup) with proc.StopGroup, which waits
+// (bounded) for them to go and leaves alone an id that another process
+// reused. destroy-model calls it after stopping the agent, and an agent
+// calls it when it starts, for the groups a killed agent left behind.
+func StopRecordedGroups(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("reading running process groups: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		pgid, err := strconv.Atoi(e.Name())
+		if err != nil || pgid <= 1 {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		data, _ := os.ReadFile(path)
+		ticks, _ := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+		if err := proc.StopGroup(pgid, ticks, time.Second); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		_ = os.Remove(path)
+	}
+	return errors.Join(errs...)
 }
 
 // lockFile takes an exclusive non-blocking flock on path.
@@ -192,6 +267,10 @@ func (a *Agent) loop(ctx context.Context) error {
 	defer ticker.Stop()
 	lastFull := time.Time{}
 	for {
+		if why := a.filesGone(); why != "" {
+			a.cfg.Logf("%s; agent exiting", why)
+			return nil
+		}
 		stamp := a.stamp()
 		if stamp != lastStamp || time.Since(lastFull) > time.Second {
 			lastStamp = stamp
@@ -221,6 +300,22 @@ func (a *Agent) loop(ctx context.Context) error {
 		case <-ticker.C:
 		}
 	}
+}
+
+// filesGone says why the agent cannot go on when its data directory was
+// removed or replaced (e.g. a test's temporary directory was deleted), or
+// its model's directory was removed; "" when both are in place. Without
+// them the model's state, charms and hook tools are gone, so the agent
+// exits rather than run hooks against nothing.
+func (a *Agent) filesGone() string {
+	fi, err := os.Stat(a.store.Dir())
+	if err != nil || !os.SameFile(fi, a.dataDir) {
+		return "data directory " + a.store.Dir() + " is gone"
+	}
+	if _, err := os.Stat(a.store.ModelDir(a.uuid)); err != nil {
+		return "model directory " + a.store.ModelDir(a.uuid) + " is gone"
+	}
+	return ""
 }
 
 // stamp identifies the state file's current version cheaply.
@@ -263,6 +358,19 @@ func (a *Agent) setSnapshot(st *state.State, m *state.Model) {
 	for _, w := range a.workers {
 		w.wake()
 	}
+	for id, t := range m.Tasks {
+		if t.Unit == "" && t.Status == state.TaskPending && !a.machineTasks[id] {
+			a.machineTasks[id] = true
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				a.runMachineTask(id)
+				a.mu.Lock()
+				delete(a.machineTasks, id)
+				a.mu.Unlock()
+			}()
+		}
+	}
 }
 
 // model returns the latest snapshot of the agent's model (nil if gone).
@@ -303,11 +411,16 @@ var errModelGone = errors.New("model is gone")
 // log writes a debug-log record of the agent itself (e.g. "ran "install"
 // hook"), subject to the model's logging-config.
 func (a *Agent) log(entity, level, module, msg string) {
-	m := a.model()
-	if m != nil && !a.loggingConfig(m).Enabled(module, level) {
+	a.logRecord(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: msg})
+}
+
+// logRecord writes a debug-log record of the agent itself, subject to the
+// model's logging-config.
+func (a *Agent) logRecord(rec logline.Record) {
+	if m := a.model(); m != nil && !a.loggingConfig(m).Enabled(rec.Module, rec.Level) {
 		return
 	}
-	a.writeLog(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: msg})
+	a.writeLog(rec)
 }
 
 // writeLog appends a record to the model's debug-log file.

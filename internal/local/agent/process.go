@@ -16,33 +16,25 @@ type hookSpec struct {
 	task *state.Task
 }
 
-// procResult is the outcome of one hook, action or exec process.
-type procResult struct {
-	code           int
-	stdout, stderr string
-	// via names the handler, as Juju's log lines do ("" when none ran).
-	via string
-	// missing is set when the charm has no handler for the hook/action.
-	missing bool
-}
-
 // runProcess runs a hook, action or exec command of the unit in its hook
 // context: the context is registered on the hook-tool server for the
 // duration, and internal/hookrun runs the handler with Juju's hook
-// environment in its own process group, logging hook output to debug-log
-// (hooks) or keeping it (tasks).
-func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, spec hookSpec) (procResult, error) {
+// environment in its own process group (recorded while it runs, see
+// trackGroup), logging hook output to debug-log (hooks) or keeping it
+// (tasks). The result and error are hookrun's; an exec command that outlives
+// its task's timeout fails with errCommandTimedOut.
+func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, spec hookSpec) (hookrun.Result, error) {
 	m := a.model()
 	if m == nil {
-		return procResult{}, errModelGone
+		return hookrun.Result{}, errModelGone
 	}
 	_, u := m.Unit(w.name)
 	if u == nil {
-		return procResult{}, errUnitGone
+		return hookrun.Result{}, errUnitGone
 	}
 	contextID, err := hookrun.NewContextID(w.name, contextLabel(spec))
 	if err != nil {
-		return procResult{}, err
+		return hookrun.Result{}, err
 	}
 	unregister := a.srv.Register(contextID, hc)
 	defer unregister()
@@ -57,8 +49,8 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 		ToolsDir:   a.tools,
 		SystemPath: a.systemPath(),
 		Proxy:      hookrun.Proxy{NoProxy: "127.0.0.1,localhost,::1"},
+		Started:    a.trackGroup,
 	}
-	var res procResult
 	if t := spec.task; t != nil && t.Kind == state.TaskExec {
 		runCtx := ctx
 		if t.Timeout > 0 {
@@ -66,10 +58,9 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 			runCtx, cancel = context.WithTimeout(ctx, t.Timeout)
 			defer cancel()
 		}
-		r, err := hookrun.RunCommand(runCtx, hookrun.Command{Unit: unit, ContextID: contextID, Commands: t.Command})
-		res.code, res.stdout, res.stderr = r.Code, string(r.Stdout), string(r.Stderr)
+		res, err := hookrun.RunCommand(runCtx, hookrun.Command{Unit: unit, ContextID: contextID, Commands: t.Command})
 		if err != nil && ctx.Err() == nil && runCtx.Err() != nil {
-			return res, errors.New("command timed out")
+			return res, errCommandTimedOut
 		}
 		return res, err
 	}
@@ -77,25 +68,11 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 	if t := spec.task; t != nil {
 		h.Kind, h.Name, h.ActionID, h.Log = hookrun.KindAction, t.Action, t.ID, nil
 	}
-	r, err := hookrun.Run(ctx, h)
-	res.code, res.stdout, res.stderr = r.Code, string(r.Stdout), string(r.Stderr)
-	if r.Handler != hookrun.HandlerNone {
-		res.via = r.Handler.String()
-	}
-	var exitErr *hookrun.ExitError
-	var notImpl *hookrun.ActionNotImplementedError
-	switch {
-	case err == nil:
-		return res, nil
-	case errors.As(err, &exitErr):
-		res.code = exitErr.Code
-		return res, nil
-	case errors.As(err, &notImpl):
-		res.missing = true
-		return res, nil
-	}
-	return res, err
+	return hookrun.Run(ctx, h)
 }
+
+// errCommandTimedOut fails an exec task whose command ran past its timeout.
+var errCommandTimedOut = errors.New("command timed out")
 
 // systemPath is the PATH hooks get after the tools directory: the agent's
 // own PATH (or hookrun's default).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/juju/charm/v12"
 
+	"github.com/canonical/jujutest/internal/hookrun"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -68,10 +69,7 @@ func configSettings(app *state.Application, cfg *charm.Config) map[string]any {
 	out := make(map[string]any, len(cfg.Options))
 	for name, opt := range cfg.Options {
 		out[name] = opt.Default
-		if v, ok := app.Config[name]; ok && v != nil {
-			if f, isF := v.(float64); isF && opt.Type == "int" {
-				v = int64(f)
-			}
+		if v := state.ConfigValue(opt.Type, app.Config[name]); v != nil {
 			out[name] = v
 		}
 	}
@@ -423,18 +421,8 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 	if ctx.Err() != nil {
 		return
 	}
-	failed := runErr != nil || res.code != 0
-	if failed {
-		reason := fmt.Sprintf("exit status %d", res.code)
-		if runErr != nil {
-			reason = runErr.Error()
-		}
-		w.a.log(u.Tag(), "ERROR", "juju.worker.uniter.operation", fmt.Sprintf("hook %q (via %s) failed: %s", hook, res.via, reason))
-	} else if res.via != "" {
-		w.a.log(u.Tag(), "INFO", "juju.worker.uniter.operation", fmt.Sprintf("ran %q hook (via %s)", hook, res.via))
-	} else {
-		w.a.log(u.Tag(), "INFO", "juju.worker.uniter.operation", fmt.Sprintf("skipped %q hook (missing)", hook))
-	}
+	failed := runErr != nil
+	w.a.logRecord(hookrun.Outcome(w.name, hook, res, runErr))
 	now = time.Now()
 	err = w.a.update(ctx, func(m *state.Model) error {
 		app, u := m.Unit(w.name)
@@ -483,6 +471,33 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 	}
 }
 
+// finishTask records the outcome of a task's run as Juju reports it: an
+// exec command completes whatever its exit code; an action fails when it
+// has no handler, called action-fail, or exited non-zero ("exit status N").
+func finishTask(task *state.Task, kind string, res hookrun.Result, runErr error, hc *hookContext, now time.Time) {
+	task.Completed = now
+	task.ReturnCode = res.Code
+	task.Stdout = string(res.Stdout)
+	task.Stderr = string(res.Stderr)
+	hc.finishTask(task)
+	var exitErr *hookrun.ExitError
+	switch {
+	case errors.As(runErr, &exitErr):
+		task.ReturnCode = exitErr.Code
+		task.Status = state.TaskFailed
+		if !hc.actionFailed {
+			task.Message = exitErr.Error()
+		}
+	case runErr != nil:
+		task.Status = state.TaskFailed
+		task.Message = runErr.Error()
+	case kind == state.TaskExec || !hc.actionFailed:
+		task.Status = state.TaskCompleted
+	default:
+		task.Status = state.TaskFailed
+	}
+}
+
 // errUnitGone is returned when the unit disappeared while it ran.
 var errUnitGone = errors.New("unit is gone")
 
@@ -515,8 +530,7 @@ func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 		return
 	}
 	hc := newHookContext(w.a, w.name, "", t)
-	spec := hookSpec{task: t}
-	res, runErr := w.a.runProcess(ctx, w, hc, spec)
+	res, runErr := w.a.runProcess(ctx, w, hc, hookSpec{task: t})
 	if ctx.Err() != nil {
 		return
 	}
@@ -527,28 +541,7 @@ func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 		if task == nil {
 			return errUnitGone
 		}
-		task.Completed = now
-		task.ReturnCode = res.code
-		task.Stdout = res.stdout
-		task.Stderr = res.stderr
-		hc.finishTask(task)
-		switch {
-		case runErr != nil:
-			task.Status = state.TaskFailed
-			task.Message = runErr.Error()
-		case t.Kind == state.TaskExec:
-			task.Status = state.TaskCompleted
-		case res.missing:
-			task.Status = state.TaskFailed
-			task.Message = fmt.Sprintf("action not implemented on unit %q", w.name)
-		case hc.actionFailed:
-			task.Status = state.TaskFailed
-		case res.code != 0:
-			task.Status = state.TaskFailed
-			task.Message = fmt.Sprintf("exit status %d", res.code)
-		default:
-			task.Status = state.TaskCompleted
-		}
+		finishTask(task, t.Kind, res, runErr, hc, now)
 		if u != nil {
 			if t.Kind == state.TaskAction && task.Status != state.TaskFailed {
 				hc.commit(u)

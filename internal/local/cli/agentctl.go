@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -264,16 +261,10 @@ func (r *run) stopAgent(uuid string) error {
 			return fmt.Errorf("stopping the model agent: %w", err)
 		}
 	}
-	// Hook process groups the agent recorded (it kills them itself when
-	// it exits normally).
-	running := filepath.Join(r.store.ModelDir(uuid), "running")
-	entries, _ := os.ReadDir(running)
-	for _, e := range entries {
-		if pgid, err := strconv.Atoi(e.Name()); err == nil && pgid > 1 {
-			_ = proc.StopGroup(pgid, 0, time.Second)
-		}
-	}
-	return nil
+	// The process groups of hooks and commands the agent recorded as
+	// running: it kills them itself when it stops normally, but not if it
+	// was killed.
+	return agent.StopRecordedGroups(r.store.RunningDir(uuid))
 }
 
 // cmdAgent is the hidden "agent <model-uuid>" command: the model agent.
@@ -309,12 +300,4 @@ func (r *run) cmdAgent(args []string) error {
 		return nil
 	}
 	return err
-}
-
-// waitContext returns ctx bounded by d (d <= 0: unbounded).
-func waitContext(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if d <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeout(ctx, d)
 }

@@ -7,13 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/canonical/jujutest/internal/hooktool"
 	"github.com/canonical/jujutest/internal/local/cli"
 	"github.com/canonical/jujutest/internal/local/front"
 )
@@ -186,12 +184,5 @@ func TestBinaries(t *testing.T) {
 	}
 	if _, errOut, code := runBin(bin, "destroy-model", "m", "--no-prompt", "--force"); code != 0 {
 		t.Errorf("destroy-model: exit %d, %q", code, errOut)
-	}
-}
-
-func TestFrontKnowsEveryHookTool(t *testing.T) {
-	t.Parallel()
-	if got, want := front.ToolNames(), hooktool.Names(); !reflect.DeepEqual(got, want) {
-		t.Errorf("front tool names %v\nhooktool names %v", got, want)
 	}
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -41,7 +43,7 @@ func describeConfig(a *state.Application, cfg *charm.Config) map[string]any {
 	for name, opt := range cfg.Options {
 		info := map[string]any{"description": opt.Description, "type": opt.Type, "source": "unset"}
 		set := false
-		if v := typedValue(opt, a.Config[name]); v != nil && !sameValue(opt.Default, v) {
+		if v := state.ConfigValue(opt.Type, a.Config[name]); v != nil && !sameValue(opt.Default, v) {
 			set = true
 			info["value"] = v
 			info["source"] = "user"
@@ -103,19 +105,6 @@ func normalizeValue(v any) any {
 	return v
 }
 
-// effectiveSettings returns the charm's settings with defaults applied and
-// values typed by the option types, as config-get sees them.
-func effectiveSettings(a *state.Application, cfg *charm.Config) map[string]any {
-	out := map[string]any{}
-	for name, opt := range cfg.Options {
-		out[name] = opt.Default
-		if v := typedValue(opt, a.Config[name]); v != nil {
-			out[name] = v
-		}
-	}
-	return out
-}
-
 func (r *run) cmdConfig(args []string) error {
 	fs := r.flags("config")
 	model := modelFlag(fs)
@@ -141,76 +130,21 @@ func (r *run) cmdConfig(args []string) error {
 	}
 	appName := rest[0]
 
-	// Parse the actions as Juju's ConfigCommandBase does.
-	var actions []string
-	if file != "" {
-		actions = append(actions, actSetFile)
+	ca, err := parseConfigArgs(rest[1:], file, resets)
+	if err != nil {
+		return err
 	}
-	var resetKeys []string
-	if len(resets) > 0 {
-		for _, v := range resets {
-			resetKeys = append(resetKeys, strings.Split(strings.Trim(v, ","), ",")...)
-		}
-		for _, k := range resetKeys {
-			if strings.Contains(k, "=") {
-				return usagef(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
-			}
-		}
-		actions = append(actions, actReset)
-	}
-	toSet := map[string]string{}
-	var setOrder []string
-	var toGet []string
-	for _, arg := range rest[1:] {
-		if k, v, ok := strings.Cut(arg, "="); ok {
-			if k == "" {
-				return usagef(`expected "key=value", got %q`, arg)
-			}
-			if _, dup := toSet[k]; dup {
-				return usagef("key %q specified more than once", k)
-			}
-			toSet[k] = v
-			setOrder = append(setOrder, k)
-		} else {
-			toGet = append(toGet, arg)
-		}
-	}
-	if len(toGet) > 0 {
-		actions = append(actions, actGetOne)
-	}
-	if len(toSet) > 0 {
-		actions = append(actions, actSetArgs)
-	}
-	if len(actions) == 0 {
-		actions = []string{actGetAll}
-	}
-	if len(actions) > 1 {
-		for _, a := range actions {
-			if a == actGetOne {
-				return usagef("cannot %s simultaneously", joinActions(actions))
-			}
-		}
-	}
-	if len(toGet) > 1 {
-		return usagef("cannot specify multiple keys to get")
-	}
-	for _, k := range resetKeys {
-		if _, ok := toSet[k]; ok {
-			return usagef("cannot set and reset key %q simultaneously", k)
-		}
-	}
-
-	for _, action := range actions {
+	for _, action := range ca.actions {
 		var err error
 		switch action {
 		case actGetAll, actGetOne:
-			err = r.configGet(*model, appName, toGet, out)
+			err = r.configGet(*model, appName, ca.toGet, out)
 		case actSetFile:
 			err = r.configSetFile(*model, appName, file)
 		case actReset:
-			err = r.configReset(*model, appName, resetKeys)
+			err = r.configReset(*model, appName, ca.resetKeys)
 		case actSetArgs:
-			err = r.configSet(*model, appName, toSet)
+			err = r.configSet(*model, appName, ca.toSet)
 		}
 		if err != nil {
 			return err
@@ -219,6 +153,78 @@ func (r *run) cmdConfig(args []string) error {
 	return nil
 }
 
+// configArgs are the parsed arguments of a config command (config,
+// model-config): what to do, in the order Juju does it (file, reset, set;
+// or get), and the keys and values.
+type configArgs struct {
+	actions   []string
+	toGet     []string
+	toSet     map[string]string
+	resetKeys []string
+}
+
+// parseConfigArgs parses a config command's key and key=value arguments,
+// --file and --reset values, with the rules and messages of Juju's
+// ConfigCommandBase: keys in cantReset may not be reset, a get goes alone,
+// and no key is both set and reset.
+func parseConfigArgs(args []string, file string, resets []string, cantReset ...string) (*configArgs, error) {
+	ca := &configArgs{toSet: map[string]string{}}
+	if file != "" {
+		ca.actions = append(ca.actions, actSetFile)
+	}
+	if len(resets) > 0 {
+		for _, v := range resets {
+			ca.resetKeys = append(ca.resetKeys, strings.Split(strings.Trim(v, ","), ",")...)
+		}
+		for _, k := range ca.resetKeys {
+			if slices.Contains(cantReset, k) {
+				return nil, usagef("%q cannot be reset", k)
+			}
+			if strings.Contains(k, "=") {
+				return nil, usagef(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
+			}
+		}
+		ca.actions = append(ca.actions, actReset)
+	}
+	for _, arg := range args {
+		k, v, ok := strings.Cut(arg, "=")
+		if !ok {
+			ca.toGet = append(ca.toGet, arg)
+			continue
+		}
+		if k == "" {
+			return nil, usagef(`expected "key=value", got %q`, arg)
+		}
+		if _, dup := ca.toSet[k]; dup {
+			return nil, usagef("key %q specified more than once", k)
+		}
+		ca.toSet[k] = v
+	}
+	if len(ca.toGet) > 0 {
+		ca.actions = append(ca.actions, actGetOne)
+	}
+	if len(ca.toSet) > 0 {
+		ca.actions = append(ca.actions, actSetArgs)
+	}
+	if len(ca.actions) == 0 {
+		ca.actions = []string{actGetAll}
+		return ca, nil
+	}
+	if len(ca.actions) > 1 && slices.Contains(ca.actions, actGetOne) {
+		return nil, usagef("cannot %s simultaneously", joinActions(ca.actions))
+	}
+	if len(ca.toGet) > 1 {
+		return nil, usagef("cannot specify multiple keys to get")
+	}
+	for _, k := range ca.resetKeys {
+		if _, ok := ca.toSet[k]; ok {
+			return nil, usagef("cannot set and reset key %q simultaneously", k)
+		}
+	}
+	return ca, nil
+}
+
+// joinActions lists actions as Juju's multiActionError does: "a, b and c".
 func joinActions(actions []string) string {
 	s := ""
 	for i, a := range actions {
@@ -234,16 +240,26 @@ func joinActions(actions []string) string {
 	return s
 }
 
-func (r *run) configGet(model, appName string, keys []string, out *output) error {
+// readApp reads the named application of the model and its charm's
+// config.
+func (r *run) readApp(model, appName string) (*state.Application, *charm.Config, error) {
 	_, m, err := r.readModel(model)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	a := m.Applications[appName]
 	if a == nil {
-		return fmt.Errorf("application %q not found", appName)
+		return nil, nil, fmt.Errorf("application %q not found", appName)
 	}
 	cfg, err := readCharmConfig(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, cfg, nil
+}
+
+func (r *run) configGet(model, appName string, keys []string, out *output) error {
+	a, cfg, err := r.readApp(model, appName)
 	if err != nil {
 		return err
 	}
@@ -275,15 +291,7 @@ func (r *run) configGet(model, appName string, keys []string, out *output) error
 
 // updateApp runs fn on the named application of the model under the lock.
 func (r *run) updateApp(model, appName string, fn func(m *state.Model, a *state.Application, cfg *charm.Config) error) error {
-	_, m, err := r.readModel(model)
-	if err != nil {
-		return err
-	}
-	a := m.Applications[appName]
-	if a == nil {
-		return fmt.Errorf("application %q not found", appName)
-	}
-	cfg, err := readCharmConfig(a)
+	_, cfg, err := r.readApp(model, appName)
 	if err != nil {
 		return err
 	}
@@ -358,16 +366,7 @@ func (r *run) configSetFile(model, appName, path string) error {
 	var data []byte
 	var err error
 	if path == "-" {
-		var sb strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			n, rerr := r.stdin.Read(buf)
-			sb.Write(buf[:n])
-			if rerr != nil {
-				break
-			}
-		}
-		data = []byte(sb.String())
+		data, err = io.ReadAll(r.stdin)
 	} else {
 		s, rerr := readValueFile(path)
 		data, err = []byte(s), rerr
@@ -419,13 +418,4 @@ func readValueFile(path string) (string, error) {
 		return "", err
 	}
 	return string(data), nil
-}
-
-// typedValue returns a stored config value in the Go type of its option:
-// JSON decoding turns int64 values into float64.
-func typedValue(opt charm.Option, v any) any {
-	if f, ok := v.(float64); ok && opt.Type == "int" {
-		return int64(f)
-	}
-	return v
 }

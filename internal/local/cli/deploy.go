@@ -39,6 +39,19 @@ func hostOptInError() error {
 		EnvAllowHost + "=1 in the environment (or pass --allow-host to deploy)")
 }
 
+// requireHost checks that the model may run hooks and commands on this
+// host: it opted in before, or this invocation's environment opts in now
+// (which is recorded on the model). Call it under the state lock.
+func (r *run) requireHost(m *state.Model) error {
+	if r.allowHost() {
+		m.AllowHost = true
+	}
+	if !m.AllowHost {
+		return hostOptInError()
+	}
+	return nil
+}
+
 func (r *run) cmdDeploy(args []string) error {
 	fs := r.flags("deploy")
 	model := modelFlag(fs)
@@ -489,11 +502,8 @@ func (r *run) cmdAddUnit(args []string) error {
 		if a.Life != state.Alive {
 			return fmt.Errorf("cannot add unit to application %q: application is not alive", appName)
 		}
-		if !m.AllowHost && !r.allowHost() {
-			return hostOptInError()
-		}
-		if r.allowHost() {
-			m.AllowHost = true
+		if err := r.requireHost(m); err != nil {
+			return err
 		}
 		addUnits(m, a, host, n, time.Now())
 		uuid = m.UUID
@@ -549,19 +559,8 @@ func (r *run) cmdRemoveUnit(args []string) error {
 			results[i].err = fmt.Errorf("removing unit %s failed: unit %q does not exist", u, u)
 		}
 	}
-	confirm := !noPrompt
-	if dryRun || confirm {
-		if r.logRemovals(results, true) {
-			return errSilent
-		}
-		r.infof("WARNING This command will perform the following actions:")
-		r.logRemovals(results, false)
-		if dryRun {
-			return nil
-		}
-		if !r.confirmYes() {
-			return errors.New("unit removal: aborted")
-		}
+	if done, err := r.confirmRemoval(results, dryRun, noPrompt, "unit"); done || err != nil {
+		return err
 	}
 	var uuid string
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
@@ -579,10 +578,40 @@ func (r *run) cmdRemoveUnit(args []string) error {
 	if err != nil {
 		return err
 	}
+	return r.finishRemoval(uuid, results, !noPrompt)
+}
+
+// confirmRemoval shows the planned removals and asks before going on, as
+// Juju's remove commands do in the default "requires-prompts" mode (and
+// with --dry-run): errors first (any fails the command), then what will be
+// removed, then "Continue [y/N]?" on stdin. It reports done when the
+// command has nothing more to do (a dry run, or a failure).
+func (r *run) confirmRemoval(rs []removal, dryRun, noPrompt bool, kind string) (done bool, err error) {
+	if noPrompt && !dryRun {
+		return false, nil
+	}
+	if r.logRemovals(rs, true) {
+		return true, errSilent
+	}
+	r.infof("WARNING This command will perform the following actions:")
+	r.logRemovals(rs, false)
+	if dryRun {
+		return true, nil
+	}
+	if !r.confirmYes() {
+		return true, fmt.Errorf("%s removal: aborted", kind)
+	}
+	return false, nil
+}
+
+// finishRemoval lets the model's agent (or, without hooks, the state
+// itself) remove what was marked dying, then prints the outcome: every
+// removal, or only the errors when the user confirmed the list already.
+func (r *run) finishRemoval(uuid string, rs []removal, confirmed bool) error {
 	if err := r.ensureAgentOrReap(uuid); err != nil {
 		return err
 	}
-	if r.logRemovals(results, confirm) {
+	if r.logRemovals(rs, confirmed) {
 		return errSilent
 	}
 	return nil
@@ -654,19 +683,8 @@ func (r *run) cmdRemoveApplication(args []string) error {
 			results[i].units = app.UnitNames()
 		}
 	}
-	confirm := !noPrompt
-	if dryRun || confirm {
-		if r.logRemovals(results, true) {
-			return errSilent
-		}
-		r.infof("WARNING This command will perform the following actions:")
-		r.logRemovals(results, false)
-		if dryRun {
-			return nil
-		}
-		if !r.confirmYes() {
-			return errors.New("application removal: aborted")
-		}
+	if done, err := r.confirmRemoval(results, dryRun, noPrompt, "application"); done || err != nil {
+		return err
 	}
 	var uuid string
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
@@ -691,13 +709,7 @@ func (r *run) cmdRemoveApplication(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ensureAgentOrReap(uuid); err != nil {
-		return err
-	}
-	if r.logRemovals(results, confirm) {
-		return errSilent
-	}
-	return nil
+	return r.finishRemoval(uuid, results, !noPrompt)
 }
 
 func (r *run) cmdExpose(args []string) error   { return r.expose("expose", args, true) }

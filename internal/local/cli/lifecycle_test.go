@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +135,15 @@ func TestLifecycle(t *testing.T) {
 		}
 		if r := e.must("exec", "-u", "tiny/0,tiny/1", "--", "echo $JUJU_UNIT_NAME"); r.stdout != "tiny/0:\ntiny/0\n\ntiny/1:\ntiny/1\n\n" {
 			t.Errorf("plain exec on two units = %q", r.stdout)
+		}
+		// One argument is the shell command as it is; several are quoted
+		// and joined (utils.CommandString), so the shell sees each as one
+		// word and expands nothing in it.
+		if r := e.must("exec", "--unit", "tiny/0", "--", "echo  $JUJU_UNIT_NAME;  echo 'a  b'"); r.stdout != "tiny/0\na  b\n" {
+			t.Errorf("exec with one argument = %q", r.stdout)
+		}
+		if r := e.must("exec", "--unit", "tiny/0", "--", "echo", "a  b", "$JUJU_UNIT_NAME", `"q"`); r.stdout != "a  b $JUJU_UNIT_NAME \"q\"\n" {
+			t.Errorf("exec with several arguments = %q", r.stdout)
 		}
 		r = e.run("exec", "--unit", "tiny/1", "--format", "json", "--", "echo oops >&2; exit 3")
 		if r.code != 1 || !strings.Contains(r.stdout, `"return-code":3`) || !strings.Contains(r.stdout, `"stderr":"oops\n"`) ||
@@ -292,27 +302,92 @@ func (e *testEnv) agentPID(name string) int {
 	return m.Agent.PID
 }
 
-// waitProcessGone waits until pid no longer exists at all (a zombie still
-// counts as present until it is reaped).
+// waitProcessGone waits until pid no longer runs: gone, or a zombie (a
+// killed grandchild stays a zombie until init reaps it, late).
 func waitProcessGone(t *testing.T, pid int, what string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := os.Stat("/proc/" + strconv.Itoa(pid))
-		if os.IsNotExist(err) {
-			return
-		}
+	for proc.Running(pid, 0) {
 		if time.Now().After(deadline) {
 			st, _ := proc.ReadStat(pid)
-			t.Fatalf("%s (pid %d) still exists after destroy-model (state %c)", what, pid, st.State)
+			t.Fatalf("%s (pid %d) still running (state %c)", what, pid, st.State)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-// TestNoProcessOutlivesDestroyModel runs a long exec command, destroys the
-// model with --force, and checks that neither the agent nor the command
-// survives, and that the model's files are gone.
+// processesOf returns the live (non-zombie) processes that belong to the
+// data directory dir: those whose environment or command line names it.
+// That is the agent (JUJU_LOCAL_DATA), and every hook, action, exec
+// command and hook tool of a unit (JUJU_CHARM_DIR and PATH point into it),
+// with whatever they started that kept their environment.
+func processesOf(dir string) []string {
+	entries, _ := os.ReadDir("/proc")
+	var found []string
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if !bytes.Contains(env, []byte("="+dir+"\x00")) && !bytes.Contains(env, []byte(dir+"/")) &&
+			!bytes.Contains(cmdline, []byte(dir+"/")) {
+			continue
+		}
+		if !proc.Running(pid, 0) {
+			continue
+		}
+		found = append(found, fmt.Sprintf("%d %s", pid, strings.ReplaceAll(string(cmdline), "\x00", " ")))
+	}
+	return found
+}
+
+// waitNoProcessesOf waits (bounded) until no process of the data directory
+// dir runs, and fails the test naming those that still do.
+func waitNoProcessesOf(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := processesOf(dir)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("processes of %s still running:\n%s", dir, strings.Join(left, "\n"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startBackground starts a long exec command in the background on target
+// ("--unit", "tiny/0" or "--machine", "0"), and returns the pid of its
+// sleep once it runs.
+func (e *testEnv) startBackground(t *testing.T, flag, target string) int {
+	t.Helper()
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	r := e.must("exec", flag, target, "--background", "--", "echo $$ > "+pidFile+".tmp; mv "+pidFile+".tmp "+pidFile+"; exec sleep 300")
+	if !strings.Contains(r.stderr, "Scheduled operation ") {
+		t.Errorf("exec --background stderr = %q", r.stderr)
+	}
+	deadline := time.Now().Add(hookTimeout)
+	for {
+		if data, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the exec command on %s never started", target)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestNoProcessOutlivesDestroyModel runs long exec commands on a unit and
+// on the machine, destroys the model with --force, and checks that no
+// process of the model survives (agent, hooks, commands, hook tools), and
+// that the model's files are gone.
 func TestNoProcessOutlivesDestroyModel(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, true)
@@ -320,36 +395,83 @@ func TestNoProcessOutlivesDestroyModel(t *testing.T) {
 	e.must("deploy", tinyCharm(t))
 	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
 	agentPID := e.agentPID("m")
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	r := e.must("exec", "--unit", "tiny/0", "--background", "--", "echo $$ > "+pidFile+".tmp; mv "+pidFile+".tmp "+pidFile+"; exec sleep 300")
-	if !strings.Contains(r.stderr, "Scheduled operation ") {
-		t.Errorf("exec --background stderr = %q", r.stderr)
-	}
-	var sleepPID int
-	deadline := time.Now().Add(hookTimeout)
-	for sleepPID == 0 {
-		if data, err := os.ReadFile(pidFile); err == nil {
-			sleepPID, _ = strconv.Atoi(strings.TrimSpace(string(data)))
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the exec command never started")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	unitSleep := e.startBackground(t, "--unit", "tiny/0")
+	machineSleep := e.startBackground(t, "--machine", "0")
 	uuid := e.modelUUID("m")
+	if left := processesOf(e.dir); len(left) < 2 {
+		t.Errorf("processesOf finds only %q: it cannot prove anything", left)
+	}
 	start := time.Now()
-	r = e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	r := e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
 	if !strings.HasPrefix(r.stderr, "Destroying model") {
 		t.Errorf("destroy-model stderr = %q", r.stderr)
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("destroy-model took %v", d)
 	}
-	waitProcessGone(t, agentPID, "agent")
-	waitProcessGone(t, sleepPID, "exec command")
+	// destroy-model has waited: nothing of the model may still run now
+	// (zombies waiting for init to reap them do not run).
+	for pid, what := range map[int]string{agentPID: "agent", unitSleep: "exec command on the unit", machineSleep: "exec command on the machine"} {
+		if proc.Running(pid, 0) {
+			t.Errorf("%s (pid %d) still runs after destroy-model", what, pid)
+		}
+	}
+	if left := processesOf(e.dir); len(left) > 0 {
+		t.Errorf("processes of the model left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
 	if _, err := os.Stat(e.store().ModelDir(uuid)); !os.IsNotExist(err) {
 		t.Errorf("model directory left: %v", err)
 	}
+}
+
+// TestDestroyModelAfterAgentKilled kills the agent (SIGKILL, so it cannot
+// stop what it runs) while an exec command runs: destroy-model still stops
+// the command, through the process groups the agent recorded.
+func TestDestroyModelAfterAgentKilled(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	agentPID := e.agentPID("m")
+	sleepPID := e.startBackground(t, "--unit", "tiny/0")
+	running, err := os.ReadDir(e.store().RunningDir(e.modelUUID("m")))
+	if err != nil || len(running) != 1 {
+		t.Fatalf("recorded process groups: %v (%v)", running, err)
+	}
+	if err := syscall.Kill(agentPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, agentPID, "killed agent")
+	if !proc.Running(sleepPID, 0) {
+		t.Fatal("the exec command died with the agent: the test proves nothing")
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	if proc.Running(sleepPID, 0) {
+		t.Errorf("exec command (pid %d) still runs after destroy-model", sleepPID)
+	}
+	if left := processesOf(e.dir); len(left) > 0 {
+		t.Errorf("processes of the model left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+// TestAgentExitsWhenDataDirRemoved removes the whole data directory (as
+// when a test's temporary directory is deleted) while the agent runs a
+// command: the agent notices, stops the command and exits.
+func TestAgentExitsWhenDataDirRemoved(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	agentPID := e.agentPID("m")
+	sleepPID := e.startBackground(t, "--unit", "tiny/0")
+	if err := os.RemoveAll(e.dir); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, agentPID, "agent")
+	waitProcessGone(t, sleepPID, "exec command")
+	waitNoProcessesOf(t, e.dir)
 }
 
 // TestDestroyModelRunsRemovalHooks destroys a model without --force: the
@@ -420,31 +542,53 @@ func TestAgentExitsWhenModelDisappears(t *testing.T) {
 }
 
 // TestConcurrentCommands runs many status and config commands at once
-// against one data directory: none fails and the state stays valid.
+// against one data directory (while the agent runs the charm's hooks and
+// writes the state too): none fails, every output is complete, and the
+// state stays valid: one model, one application with its unit, and the
+// last port set.
 func TestConcurrentCommands(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, true)
 	e.must("add-model", "m")
 	e.must("deploy", tinyCharm(t))
+	const goroutines, calls = 8, 12
 	var wg sync.WaitGroup
-	errs := make(chan string, 200)
-	for g := 0; g < 8; g++ {
+	errs := make(chan string, goroutines*calls)
+	set := make(chan int, goroutines*calls)
+	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < 10; i++ {
+			for i := 0; i < calls; i++ {
 				var r result
-				switch i % 3 {
+				switch i % 4 {
 				case 0:
 					r = e.run("status", "--format", "json")
-					var s map[string]any
+					var s jsonStatus
 					if err := json.Unmarshal([]byte(r.stdout), &s); err != nil {
-						errs <- fmt.Sprintf("status output is not JSON: %v", err)
+						errs <- fmt.Sprintf("status output is not JSON: %v: %q", err, r.stdout)
+					} else if s.Model.Name != "m" || len(s.Applications["tiny"].Units) != 1 {
+						errs <- fmt.Sprintf("status shows a wrong model: %s", r.stdout)
 					}
 				case 1:
-					r = e.run("config", "tiny", fmt.Sprintf("port=%d", 9000+g*100+i))
-				default:
+					port := 9000 + g*100 + i
+					r = e.run("config", "tiny", fmt.Sprintf("port=%d", port))
+					if r.code == 0 {
+						set <- port
+					}
+				case 2:
 					r = e.run("config", "tiny", "port")
+					if n, err := strconv.Atoi(strings.TrimSpace(r.stdout)); err != nil || (n != 8080 && (n < 9000 || n >= 9800)) {
+						errs <- fmt.Sprintf("config tiny port = %q", r.stdout)
+					}
+				default:
+					r = e.run("config", "tiny", "--format", "json")
+					var cfg struct {
+						Settings map[string]map[string]any `json:"settings"`
+					}
+					if err := json.Unmarshal([]byte(r.stdout), &cfg); err != nil || len(cfg.Settings) != 3 {
+						errs <- fmt.Sprintf("config --format json = %q (%v)", r.stdout, err)
+					}
 				}
 				if r.code != 0 {
 					errs <- fmt.Sprintf("exit %d: %s", r.code, r.stderr)
@@ -454,9 +598,18 @@ func TestConcurrentCommands(t *testing.T) {
 	}
 	wg.Wait()
 	close(errs)
+	close(set)
 	for err := range errs {
 		t.Error(err)
 	}
+	ports := map[int]bool{}
+	for p := range set {
+		ports[p] = true
+	}
+	if len(ports) != goroutines*calls/4 {
+		t.Errorf("%d config sets succeeded, want %d", len(ports), goroutines*calls/4)
+	}
+
 	data, err := os.ReadFile(filepath.Join(e.dir, "state.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -465,8 +618,23 @@ func TestConcurrentCommands(t *testing.T) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		t.Fatalf("state is not valid JSON: %v", err)
 	}
+	if len(st.Models) != 1 {
+		t.Fatalf("state has %d models", len(st.Models))
+	}
+	for _, m := range st.Models {
+		app := m.Applications["tiny"]
+		if m.Name != "m" || len(m.Applications) != 1 || app == nil || len(app.Units) != 1 || app.Units["tiny/0"] == nil {
+			t.Fatalf("state after concurrent commands: %s", data)
+		}
+		if p, ok := app.Config["port"].(float64); !ok || !ports[int(p)] {
+			t.Errorf("stored port %v is not one of the values set", app.Config["port"])
+		}
+	}
 	port, err := strconv.Atoi(strings.TrimSpace(e.must("config", "tiny", "port").stdout))
-	if err != nil || port < 9000 || port >= 9800 {
+	if err != nil || !ports[port] {
 		t.Errorf("port after concurrent sets = %d (%v)", port, err)
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(e.dir, ".state-*")); len(tmp) > 0 {
+		t.Errorf("temporary state files left: %v", tmp)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -128,64 +127,14 @@ func (r *run) cmdModelConfig(args []string) error {
 	if err := out.check("tabular", "json", "yaml"); err != nil {
 		return err
 	}
-	var resetKeys []string
-	for _, v := range resets {
-		for _, k := range strings.Split(strings.Trim(v, ","), ",") {
-			if strings.Contains(k, "=") {
-				return usagef(`--reset accepts a comma delimited set of keys "a,b,c", received: %q`, k)
-			}
-			if k == "agent-version" || k == "charmhub-url" {
-				return usagef("%q cannot be reset", k)
-			}
-			resetKeys = append(resetKeys, k)
-		}
+	ca, err := parseConfigArgs(fs.Args(), file, resets, "agent-version", "charmhub-url")
+	if err != nil {
+		return err
 	}
-	toSet := map[string]string{}
-	var toGet []string
-	for _, arg := range fs.Args() {
-		if k, v, ok := strings.Cut(arg, "="); ok {
-			if k == "" {
-				return usagef(`expected "key=value", got %q`, arg)
-			}
-			if _, dup := toSet[k]; dup {
-				return usagef("key %q specified more than once", k)
-			}
-			toSet[k] = v
-		} else {
-			toGet = append(toGet, arg)
-		}
+	if ca.actions[0] == actGetAll || ca.actions[0] == actGetOne {
+		return r.modelConfigGet(*model, ca.toGet, out)
 	}
-	var actions []string
-	if file != "" {
-		actions = append(actions, actSetFile)
-	}
-	if len(resetKeys) > 0 {
-		actions = append(actions, actReset)
-	}
-	if len(toGet) > 0 {
-		actions = append(actions, actGetOne)
-	}
-	if len(toSet) > 0 {
-		actions = append(actions, actSetArgs)
-	}
-	if len(actions) > 1 {
-		for _, a := range actions {
-			if a == actGetOne {
-				return usagef("cannot %s simultaneously", joinActions(actions))
-			}
-		}
-	}
-	if len(toGet) > 1 {
-		return usagef("cannot specify multiple keys to get")
-	}
-	for _, k := range resetKeys {
-		if _, ok := toSet[k]; ok {
-			return usagef("cannot set and reset key %q simultaneously", k)
-		}
-	}
-	if len(actions) == 0 || (len(actions) == 1 && actions[0] == actGetOne) {
-		return r.modelConfigGet(*model, toGet, out)
-	}
+	toSet, resetKeys := ca.toSet, ca.resetKeys
 	if file != "" {
 		m, err := readYAMLMap(file, r.stdin)
 		if err != nil {

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"sort"
-
 	"github.com/canonical/jujutest/internal/local/statusview"
 )
 
@@ -13,13 +11,4 @@ func (r *run) cmdStatus(args []string) error {
 		return &exitCodeError{Code: code}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,23 +1,22 @@
 package cli
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/juju/charm/v12"
 	"github.com/juju/gnuflag"
 	"github.com/juju/names/v5"
+	"github.com/juju/utils/v3"
 	"gopkg.in/yaml.v2"
 
-	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -97,10 +96,7 @@ func (r *run) cmdExec(args []string) error {
 	if len(rest) == 0 {
 		return usagef("no commands specified")
 	}
-	command := rest[0]
-	if len(rest) > 1 {
-		command = commandString(rest)
-	}
+	command := execCommandLine(rest)
 	if all {
 		switch {
 		case len(machines) > 0:
@@ -138,10 +134,12 @@ func (r *run) cmdExec(args []string) error {
 
 	var tasks []enqueued
 	var opID, uuid string
-	var machineTasks []*state.Task
 	now := time.Now()
 	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
+		if err := r.requireHost(m); err != nil {
+			return err
+		}
 		targets, err := execTargets(m, all, machines, apps, units)
 		if err != nil {
 			return err
@@ -155,10 +153,8 @@ func (r *run) cmdExec(args []string) error {
 				ID: st.NewID(), Operation: opID, Kind: state.TaskExec, Command: command,
 				Timeout: execTimeout(o), Status: state.TaskPending, Enqueued: now,
 			}
-			if t.tag[:5] == "unit-" {
+			if strings.HasPrefix(t.tag, "unit-") {
 				task.Unit = t.receiver
-			} else {
-				machineTasks = append(machineTasks, task)
 			}
 			m.Tasks[task.ID] = task
 			tasks = append(tasks, enqueued{id: task.ID, receiver: t.receiver, tag: t.tag})
@@ -170,9 +166,6 @@ func (r *run) cmdExec(args []string) error {
 	}
 	if err := r.ensureAgent(uuid); err != nil {
 		return err
-	}
-	for _, t := range machineTasks {
-		go r.runMachineTask(uuid, t)
 	}
 	return r.waitAndReport(uuid, opID, tasks, o, !r.verbose, "exec")
 }
@@ -204,7 +197,7 @@ func execTargets(m *state.Model, all bool, machines, apps, units []string) ([]ta
 		}
 	}
 	if all {
-		ids := sortedKeys(m.Machines)
+		ids := slices.Sorted(maps.Keys(m.Machines))
 		for _, id := range ids {
 			add(target{id, "machine-" + id})
 		}
@@ -251,46 +244,6 @@ func resolveUnit(m *state.Model, ref string) (string, error) {
 		return "", fmt.Errorf("unit %q not found", ref)
 	}
 	return ref, nil
-}
-
-// runMachineTask runs an exec command on the machine itself (this host),
-// outside any unit's hook context, as Juju's machine agent does.
-func (r *run) runMachineTask(uuid string, t *state.Task) {
-	ctx, cancel := waitContext(r.ctx, t.Timeout)
-	defer cancel()
-	start := time.Now()
-	_ = r.store.Update(r.ctx, func(st *state.State) error {
-		if m := st.Models[uuid]; m != nil && m.Tasks[t.ID] != nil {
-			m.Tasks[t.ID].Status = state.TaskRunning
-			m.Tasks[t.ID].Started = start
-		}
-		return nil
-	})
-	host := machine.NewHost()
-	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "JUJU_MACHINE_ID=0"}
-	cmd := host.Command(ctx, "/", env, "/bin/bash", "-s")
-	cmd.Stdin = strings.NewReader(t.Command)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	code := 0
-	if err != nil {
-		code = 1
-		if ee, ok := err.(interface{ ExitCode() int }); ok && ee.ExitCode() > 0 {
-			code = ee.ExitCode()
-		}
-	}
-	_ = r.store.Update(context.Background(), func(st *state.State) error {
-		if m := st.Models[uuid]; m != nil && m.Tasks[t.ID] != nil {
-			task := m.Tasks[t.ID]
-			task.Status = state.TaskCompleted
-			task.Completed = time.Now()
-			task.ReturnCode = code
-			task.Stdout, task.Stderr = stdout.String(), stderr.String()
-		}
-		return nil
-	})
 }
 
 func (r *run) cmdRun(args []string) error {
@@ -388,6 +341,9 @@ func (r *run) cmdRun(args []string) error {
 		}
 	}
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+		if err := r.requireHost(m); err != nil {
+			return err
+		}
 		opID = st.NewID()
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
@@ -768,18 +724,18 @@ func printRunPlain(w io.Writer, info map[string]any) {
 	}
 }
 
-// commaStrings is a repeatable flag whose values may be comma-separated.
+// commaStrings is a comma-separated list flag with the semantics of Juju's
+// cmd.StringsValue: each use replaces the list with the value split at
+// commas (so the last --unit wins, and "a," gives an empty, invalid name).
 type commaStrings struct{ p *[]string }
 
+// Set implements gnuflag.Value.
 func (v commaStrings) Set(s string) error {
-	for _, part := range strings.Split(s, ",") {
-		if part = strings.TrimSpace(part); part != "" {
-			*v.p = append(*v.p, part)
-		}
-	}
+	*v.p = strings.Split(s, ",")
 	return nil
 }
 
+// String implements gnuflag.Value.
 func (v commaStrings) String() string {
 	if v.p == nil {
 		return ""
@@ -787,24 +743,15 @@ func (v commaStrings) String() string {
 	return strings.Join(*v.p, ",")
 }
 
-// commandString joins arguments into one shell command line, quoting
-// those that need it, as Juju's utils.CommandString does.
-func commandString(args []string) string {
-	var b strings.Builder
-	for i, a := range args {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r == '-' || r == '_' || r == '.' || r == '/' || r == '=' || r == ':' || r == ',' ||
-				(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-		}) < 0 {
-			b.WriteString(a)
-			continue
-		}
-		b.WriteString(strconv.Quote(a))
+// execCommandLine is the command line exec runs, as Juju's exec builds it:
+// a single argument is used as it is (it may hold a whole shell command,
+// e.g. "hostname; ls -l"); several arguments are joined by
+// utils.CommandString, which double-quotes the ones that need it.
+func execCommandLine(args []string) string {
+	if len(args) == 1 {
+		return args[0]
 	}
-	return b.String()
+	return utils.CommandString(args...)
 }
 
 // addValueToMap sets a dotted key path in target, as Juju's run does.

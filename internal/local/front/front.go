@@ -29,6 +29,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/canonical/jujutest/internal/hooktool/toolname"
 	"github.com/canonical/jujutest/internal/local/statusview"
 )
 
@@ -38,20 +39,8 @@ const CoreName = "juju-local-core"
 // EnvCore overrides where the front finds the core binary.
 const EnvCore = "JUJU_LOCAL_CORE"
 
-// toolNames are the hook tools the front hands to the core under their own
-// name (internal/hooktool's Names; a test keeps the two lists equal).
-var toolNames = []string{
-	"action-fail", "action-get", "action-log", "action-set", "application-version-set",
-	"close-port", "config-get", "is-leader", "juju-log", "network-get", "open-port",
-	"opened-ports", "state-delete", "state-get", "state-set", "status-get", "status-set",
-	"unit-get",
-}
-
-// ToolNames returns the hook-tool names the front answers to.
-func ToolNames() []string { return slices.Clone(toolNames) }
-
 // IsTool reports whether name is a hook tool's name.
-func IsTool(name string) bool { return slices.Contains(toolNames, name) }
+func IsTool(name string) bool { return toolname.Is(name) }
 
 // Main runs the front: args is os.Args. It returns an exit code, or does not
 // return when it hands the command to the core.

@@ -89,23 +89,49 @@ func GroupMembers(pgid int) []int {
 	return pids
 }
 
-// StopGroup stops the process group pgid whose leader is pid (started at
-// startTicks; 0 = do not check): SIGTERM to the group, a wait of up to
-// grace for every member to go, then SIGKILL to the group and a further
-// bounded wait. It returns an error if members are still running at the
-// end.
+// StopGroup stops the process group whose id is pid, the pid of its leader
+// started at startTicks (0 = do not check): SIGTERM to the group, a wait of
+// up to grace for every member to go, then KillGroup with a further bounded
+// wait. It returns an error if members are still running at the end. When
+// pid now names another process (its start time differs), the group is
+// long gone (Linux does not reuse the id of a live group) and nothing is
+// signalled.
 func StopGroup(pid int, startTicks uint64, grace time.Duration) error {
+	if st, err := ReadStat(pid); err == nil && startTicks != 0 && st.StartTicks != startTicks {
+		return nil
+	}
 	if Running(pid, startTicks) {
 		_ = syscall.Kill(-pid, syscall.SIGTERM)
 	}
 	if waitGone(pid, grace) {
 		return nil
 	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	if waitGone(pid, 5*time.Second) {
+	if KillGroup(pid, KillWait) {
 		return nil
 	}
 	return fmt.Errorf("process group %d still running after SIGKILL: %v", pid, GroupMembers(pid))
+}
+
+// KillWait bounds how long StopGroup waits for a group to die after
+// SIGKILL.
+const KillWait = 5 * time.Second
+
+// KillGroup sends SIGKILL to the process group pgid, again to members that
+// forked in the meantime, until no live (non-zombie) member is left or
+// timeout passes; it reports whether the group is gone. Killed members that
+// were reparented are reaped late by init; as zombies they count as gone.
+func KillGroup(pgid int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		if len(GroupMembers(pgid)) == 0 {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // waitGone waits up to d for every member of group pgid to be gone.

@@ -34,12 +34,42 @@ func TestRunningAndStopGroup(t *testing.T) {
 	if n := len(proc.GroupMembers(pid)); n < 2 {
 		t.Errorf("group has %d members, want at least 2", n)
 	}
+	// A recorded start time that does not match: the id belongs to
+	// another process now, which StopGroup leaves alone.
+	if err := proc.StopGroup(pid, st.StartTicks+1, time.Second); err != nil || !proc.Running(pid, st.StartTicks) {
+		t.Fatalf("StopGroup with another start time: %v; running %v", err, proc.Running(pid, st.StartTicks))
+	}
 	if err := proc.StopGroup(pid, st.StartTicks, time.Second); err != nil {
 		t.Fatal(err)
 	}
 	<-done
 	if proc.Running(pid, 0) {
 		t.Error("the group leader still runs")
+	}
+	if m := proc.GroupMembers(pid); len(m) != 0 {
+		t.Errorf("group members left: %v", m)
+	}
+}
+
+// TestKillGroup kills a group whose members ignore SIGTERM, including one
+// forked while it kills.
+func TestKillGroup(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("/bin/sh", "-c", "trap '' TERM; while true; do sleep 60 & wait; done")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	pid := cmd.Process.Pid
+	if !proc.KillGroup(pid, 5*time.Second) {
+		t.Fatalf("group %d not gone: %v", pid, proc.GroupMembers(pid))
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the killed shell was not reaped")
 	}
 	if m := proc.GroupMembers(pid); len(m) != 0 {
 		t.Errorf("group members left: %v", m)

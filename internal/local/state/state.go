@@ -159,6 +159,16 @@ type Application struct {
 	Created  time.Time        `json:"created"`
 }
 
+// ConfigValue returns a stored charm setting (Application.Config) in the Go
+// type charm/v12 gives an option of type optionType: the JSON document
+// turns int64 values into float64, which "int" options get back.
+func ConfigValue(optionType string, v any) any {
+	if f, ok := v.(float64); ok && optionType == "int" {
+		return int64(f)
+	}
+	return v
+}
+
 // CharmURL is the charm URL Juju shows for a local charm.
 func (a *Application) CharmURL() string {
 	return "local:" + a.CharmName + "-" + strconv.Itoa(a.CharmRev)

@@ -81,6 +81,12 @@ func (s *Store) UnitDir(uuid, unit string) string {
 	return filepath.Join(s.ModelDir(uuid), "agents", UnitTag(unit))
 }
 
+// RunningDir returns the directory where a model's agent records the
+// process groups of the hooks and commands it is running (one file per
+// group, named after its id, holding the leader's start time in clock
+// ticks), so that destroy-model can kill them even if the agent is gone.
+func (s *Store) RunningDir(uuid string) string { return filepath.Join(s.ModelDir(uuid), "running") }
+
 // ToolsDir returns the directory of hook-tool links for a model.
 func (s *Store) ToolsDir(uuid string) string { return filepath.Join(s.ModelDir(uuid), "tools") }
 

@@ -7,7 +7,9 @@ package statusview
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -312,7 +314,7 @@ func writeTabularStatus(w io.Writer, s fmtStatus) {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
 		fmt.Fprintln(tw, "App\tVersion\tStatus\tScale\tCharm\tChannel\tRev\tExposed\tMessage")
-		names := sortedKeys(s.Applications)
+		names := slices.Sorted(maps.Keys(s.Applications))
 		units := map[string]fmtUnit{}
 		for _, n := range names {
 			a := s.Applications[n]
@@ -361,7 +363,7 @@ func writeTabularStatus(w io.Writer, s fmtStatus) {
 		fmt.Fprintln(w)
 		tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
 		fmt.Fprintln(tw, "Machine\tState\tAddress\tInst id\tBase\tAZ\tMessage")
-		ids := sortedKeys(s.Machines)
+		ids := slices.Sorted(maps.Keys(s.Machines))
 		for _, id := range ids {
 			mc := s.Machines[id]
 			base := ""
@@ -418,13 +420,4 @@ func truncateMessage(msg string) string {
 		return msg[:117] + "..."
 	}
 	return msg
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
