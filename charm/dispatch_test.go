@@ -58,12 +58,8 @@ func goBuild(tb testing.TB, pkg, out string) {
 func newUnit(tb testing.TB) *unit {
 	tb.Helper()
 	root := tb.TempDir()
-	u := &unit{
-		charmDir: filepath.Join(root, "charm"),
-		toolsDir: filepath.Join(root, "tools"),
-		agentDir: filepath.Join(root, "agent"),
-	}
-	for _, d := range []string{u.charmDir, u.toolsDir, u.agentDir} {
+	u := &unit{charmDir: filepath.Join(root, "charm"), toolsDir: filepath.Join(root, "tools")}
+	for _, d := range []string{u.charmDir, u.toolsDir} {
 		if err := os.Mkdir(d, 0o755); err != nil {
 			tb.Fatal(err)
 		}
@@ -77,10 +73,19 @@ func newUnit(tb testing.TB) *unit {
 			tb.Fatal(err)
 		}
 	}
-	u.write(tb, "config.json", `{"slug":"example","upstream":"http://www.example.com/"}`)
-	u.write(tb, "opened-ports", "")
-	u.write(tb, "is-leader", "true\n")
-	return u
+	return u.withAgent(tb)
+}
+
+// withAgent returns u with a fresh fake agent (its own config and calls
+// file), so that parallel subtests share the built binaries only.
+func (u *unit) withAgent(tb testing.TB) *unit {
+	tb.Helper()
+	v := *u
+	v.agentDir = tb.TempDir()
+	v.write(tb, "config.json", `{"slug":"example","upstream":"http://www.example.com/"}`)
+	v.write(tb, "opened-ports", "")
+	v.write(tb, "is-leader", "true\n")
+	return &v
 }
 
 func (u *unit) write(tb testing.TB, name, content string) {
@@ -121,11 +126,9 @@ type result struct {
 	calls          [][]string
 }
 
-// dispatch runs the charm with env and returns what happened; the calls
-// file is reset first.
+// dispatch runs the charm with env and returns what happened.
 func (u *unit) dispatch(tb testing.TB, env []string) result {
 	tb.Helper()
-	os.Remove(filepath.Join(u.agentDir, "calls"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(u.charmDir, "dispatch"))
@@ -169,73 +172,73 @@ func unquoteArgv(tb testing.TB, line string) []string {
 
 // hostStatus is the status-set argv the charm must report with a valid
 // config, given this machine's real tinyproxy (the charm inspects the real
-// host), and the port call it must make (nil for none).
-func hostStatus(tb testing.TB) (status, portCall []string) {
+// host), and whether tinyproxy runs.
+func hostStatus(tb testing.TB) (status []string, running bool) {
 	installed := false
 	for _, dir := range filepath.SplitList(hookPath) {
 		if fi, err := os.Stat(filepath.Join(dir, "tinyproxy")); err == nil && fi.Mode()&0o111 != 0 {
 			installed = true
 		}
 	}
-	running := (&tinyproxy.Tinyproxy{}).IsRunning()
-	if running {
-		portCall = []string{"open-port", "8000/tcp"}
-	}
+	running = (&tinyproxy.Tinyproxy{}).IsRunning()
 	switch {
 	case !installed:
-		return []string{"status-set", "maintenance", "Waiting for tinyproxy to be installed"}, portCall
+		return []string{"status-set", "maintenance", "Waiting for tinyproxy to be installed"}, running
 	case !running:
-		return []string{"status-set", "maintenance", "Waiting for tinyproxy to start"}, portCall
+		return []string{"status-set", "maintenance", "Waiting for tinyproxy to start"}, running
 	}
-	return []string{"status-set", "active"}, portCall
+	return []string{"status-set", "active"}, running
 }
 
 func TestDispatch(t *testing.T) {
+	t.Parallel()
 	// The charm reads the real host's tinyproxy state; hold the lock that
 	// the host workload test holds while it changes that state.
 	hostlock.Lock(t)
-	u := newUnit(t)
-	status, portCall := hostStatus(t)
+	built := newUnit(t)
+	status, running := hostStatus(t)
 	configGet := []string{"config-get", "--all", "--format=json"}
-	noop := [][]string{configGet, {"opened-ports"}}
-	if portCall != nil {
-		noop = append(noop, portCall)
+	noop := [][]string{configGet, status}
+	portCall := []string{"close-port", "8000/tcp"}
+	if running {
+		portCall = []string{"open-port", "8000/tcp"}
 	}
-	noop = append(noop, status)
-	blocked := append(slices.Clone(noop[:len(noop)-1]),
-		[]string{"status-set", "blocked", "Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+"})
+	invalidSlug := []string{"status-set", "blocked", "Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+"}
 
 	t.Run("update-status", func(t *testing.T) {
-		r := u.dispatch(t, u.env("update-status"))
-		expect(t, r, 0, noop)
+		t.Parallel()
+		u := built.withAgent(t)
+		expect(t, u.dispatch(t, u.env("update-status")), 0, noop)
 	})
 	t.Run("unknown event", func(t *testing.T) {
-		r := u.dispatch(t, u.env("some-future-event"))
-		expect(t, r, 0, noop)
+		t.Parallel()
+		u := built.withAgent(t)
+		expect(t, u.dispatch(t, u.env("some-future-event")), 0, noop)
 	})
 	t.Run("JUJU_HOOK_NAME without JUJU_DISPATCH_PATH", func(t *testing.T) {
+		t.Parallel()
+		u := built.withAgent(t)
 		env := slices.DeleteFunc(u.env("update-status"), func(e string) bool { return strings.HasPrefix(e, "JUJU_DISPATCH_PATH=") })
-		r := u.dispatch(t, env)
-		expect(t, r, 0, noop)
+		expect(t, u.dispatch(t, env), 0, noop)
 	})
 	t.Run("config-changed with an invalid slug", func(t *testing.T) {
+		t.Parallel()
+		u := built.withAgent(t)
 		u.write(t, "config.json", `{"slug":"foo_bar","upstream":"http://www.example.com/"}`)
-		defer u.write(t, "config.json", `{"slug":"example","upstream":"http://www.example.com/"}`)
-		r := u.dispatch(t, u.env("config-changed"))
-		expect(t, r, 0, blocked)
+		expect(t, u.dispatch(t, u.env("config-changed")), 0, [][]string{configGet, portCall, invalidSlug})
 	})
-	t.Run("port closed when tinyproxy is not running", func(t *testing.T) {
-		if portCall != nil {
-			t.Skip("skipping: tinyproxy is running on this machine, so the charm keeps the port open")
+	t.Run("stop closes the port", func(t *testing.T) {
+		if running {
+			t.Skip("skipping: tinyproxy is running on this machine, and the stop hook would stop it")
 		}
-		u.write(t, "opened-ports", "8000/tcp\n")
-		defer u.write(t, "opened-ports", "")
-		r := u.dispatch(t, u.env("update-status"))
-		expect(t, r, 0, [][]string{configGet, {"opened-ports"}, {"close-port", "8000/tcp"}, status})
+		t.Parallel()
+		u := built.withAgent(t)
+		expect(t, u.dispatch(t, u.env("stop")), 0, [][]string{configGet, {"close-port", "8000/tcp"}, status})
 	})
 	t.Run("config-get fails", func(t *testing.T) {
+		t.Parallel()
+		u := built.withAgent(t)
 		u.write(t, "fail-config-get", "permission denied")
-		defer os.Remove(filepath.Join(u.agentDir, "fail-config-get"))
 		r := u.dispatch(t, u.env("update-status"))
 		msg := "update-status hook: reading config: hook tool config-get: config-get --all --format=json: exit status 1: ERROR permission denied"
 		expect(t, r, 1, [][]string{configGet, {"juju-log", "--log-level=ERROR", "--", msg}})
@@ -244,8 +247,9 @@ func TestDispatch(t *testing.T) {
 		}
 	})
 	t.Run("status-set fails", func(t *testing.T) {
+		t.Parallel()
+		u := built.withAgent(t)
 		u.write(t, "fail-status-set", `invalid status "x"`)
-		defer os.Remove(filepath.Join(u.agentDir, "fail-status-set"))
 		r := u.dispatch(t, u.env("update-status"))
 		if r.code != 1 || !strings.HasPrefix(r.stderr, "ERROR update-status hook: hook tool status-set") {
 			t.Errorf("exit %d, stderr %q; want 1 and an ERROR naming status-set", r.code, r.stderr)
@@ -275,9 +279,9 @@ func fmtCalls(calls [][]string) string {
 }
 
 // BenchmarkNoopHook runs update-status through the built static dispatch
-// binary with the recording fake tools (three tool calls: config-get,
-// opened-ports, status-set). Target: median <= 10 ms; it reports ns/op
-// (mean) and median-ms.
+// binary with the recording fake tools (two tool calls: config-get and
+// status-set). Target: median <= 10 ms; it reports ns/op (mean) and
+// median-ms. Compare it with BenchmarkExecFloor.
 func BenchmarkNoopHook(b *testing.B) {
 	u := newUnit(b)
 	env := u.env("update-status")
@@ -299,8 +303,8 @@ func BenchmarkNoopHook(b *testing.B) {
 }
 
 // BenchmarkExecFloor is the floor under BenchmarkNoopHook on this machine:
-// four sequential execs of the fake tool (a minimal static Go program), as
-// many processes as a no-op hook starts (dispatch plus three tools). The
+// three sequential execs of the fake tool (a minimal static Go program), as
+// many processes as a no-op hook starts (dispatch plus two tools). The
 // difference between the two is the charm's own cost.
 func BenchmarkExecFloor(b *testing.B) {
 	u := newUnit(b)
@@ -310,7 +314,7 @@ func BenchmarkExecFloor(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		for range 4 {
+		for range 3 {
 			cmd := exec.Command(tool)
 			cmd.Dir, cmd.Env = u.charmDir, env
 			if out, err := cmd.CombinedOutput(); err != nil {

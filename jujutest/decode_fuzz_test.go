@@ -383,9 +383,41 @@ var decodeEdgeCases = []string{
 	`{"applications":{"a":{"exposed":"true"}}}`,
 	`{"applications":[]}`, `{"machines":{"0":[]}}`, `{"model":"m"}`,
 	`{"model":{}} {}`, `{"model":{}`, `{"model" {}}`, `{"model":{},}`, `{,}`,
-	`{"a":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`,
-	`{"a":` + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + `}`,
-	`{"applications":{"a":{"units":{"a/0":` + strings.Repeat(`{"subordinates":{"s":`, 5000) + `{}` + strings.Repeat(`}}`, 5000) + `}}}}`,
+}
+
+// TestParseStatusDepthLimit checks that objects and arrays may nest as
+// deeply as encoding/json allows (10,000 levels, the document's own object
+// included) and no deeper. The fuzz test would spend its time on documents
+// this large, so they are checked here.
+func TestParseStatusDepthLimit(t *testing.T) {
+	t.Parallel()
+	nested := func(open, close string, n int) []byte {
+		return []byte(`{"a":` + strings.Repeat(open, n) + strings.Repeat(close, n) + `}`)
+	}
+	subordinates := func(n int) []byte {
+		return []byte(`{"applications":{"a":{"units":{"a/0":` + strings.Repeat(`{"subordinates":{"s":`, n) + `{}` +
+			strings.Repeat(`}}`, n) + `}}}}`)
+	}
+	for _, tc := range []struct {
+		name string
+		doc  []byte
+		ok   bool
+	}{
+		{"arrays at the limit", nested("[", "]", 9999), true},
+		{"arrays past the limit", nested("[", "]", 10000), false},
+		{"objects past the limit", nested(`{"b":`, "}", 10000), false},
+		{"subordinates at the limit", subordinates(4997), true},
+		{"subordinates past the limit", subordinates(4998), false},
+	} {
+		_, err := jujutest.ParseStatus(tc.doc)
+		_, refErr := referenceParseStatus(tc.doc)
+		if (err == nil) != tc.ok || (refErr == nil) != tc.ok {
+			t.Errorf("%s: ParseStatus error = %v, encoding/json error = %v; want success %v", tc.name, err, refErr, tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "nested deeper than 10000") {
+			t.Errorf("%s: error = %v, want one about nesting", tc.name, err)
+		}
+	}
 }
 
 // statusDiff shows where two statuses differ, as indented JSON (and as Go

@@ -39,7 +39,7 @@ type Status = hooktools.Status
 // LogLine is one juju-log call.
 type LogLine struct {
 	Level   string // DEBUG, INFO, WARNING or ERROR
-	Message string
+	Message string // the message, its words joined by spaces
 }
 
 // State is what Juju knows about the unit before and after an event.
@@ -88,7 +88,7 @@ type CharmFunc func(ctx context.Context, event string, tools *hooktools.Tools) e
 // Context runs events against a charm. It holds no per-run state, so one
 // Context may be used from parallel tests.
 type Context struct {
-	Charm   CharmFunc
+	Charm   CharmFunc         // the charm under test
 	Options map[string]Option // declared config options; see ReadOptions
 }
 

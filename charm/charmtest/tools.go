@@ -17,9 +17,9 @@ import (
 // ToolError is returned by a fake hook tool, mirroring a real tool that
 // prints "ERROR <message>" and exits with Code (2 for bad usage, else 1).
 type ToolError struct {
-	Argv    []string
-	Code    int
-	Message string
+	Argv    []string // the tool's name and arguments
+	Code    int      // its exit status
+	Message string   // what it printed after "ERROR "
 }
 
 // Error returns "<argv>: exit status <code>: ERROR <message>", the shape

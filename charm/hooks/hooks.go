@@ -57,7 +57,7 @@ type Workload interface {
 	// IsRunning reports whether a tinyproxy process is alive.
 	IsRunning() bool
 	// Ready returns nil when tinyproxy is running, can take SIGUSR1 and
-	// accepts connections; otherwise an error saying what is missing.
+	// listens on its port; otherwise an error saying what is missing.
 	Ready(ctx context.Context) error
 	// Start starts tinyproxy (it may not be ready yet when Start returns).
 	Start(ctx context.Context) error

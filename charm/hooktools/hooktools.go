@@ -27,6 +27,7 @@ import (
 // Runner runs one hook tool and returns its stdout. A tool that fails
 // returns an error that includes its stderr.
 type Runner interface {
+	// Run runs the tool name with args, until it exits or ctx is done.
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
 }
 
@@ -54,7 +55,7 @@ const (
 // Status is a workload status and its message.
 type Status struct {
 	Name    StatusName
-	Message string
+	Message string // "" for none
 }
 
 // String returns "name" or "name: message".
@@ -79,7 +80,7 @@ const (
 // Port is a port (or the start of a range) and its protocol, as the port
 // tools print it: "8000/tcp".
 type Port struct {
-	Number   int
+	Number   int    // 1-65535
 	Protocol string // "tcp" or "udp"
 }
 
@@ -88,7 +89,7 @@ func (p Port) String() string { return strconv.Itoa(p.Number) + "/" + p.Protocol
 
 // Tools calls hook tools through Runner.
 type Tools struct {
-	Runner Runner
+	Runner Runner // ExecRunner in a hook; a fake in tests
 }
 
 func (t *Tools) run(ctx context.Context, name string, args ...string) ([]byte, error) {

@@ -1,9 +1,9 @@
 // Package tinyproxy installs, configures and runs tinyproxy as a reverse
 // proxy on this machine: the workload helper of the tinyproxy charm.
 //
-// A Tinyproxy value holds every path, the port, the command runner and the
-// signal function as fields, so tests point it at temporary directories and
-// fakes; its zero value manages the real tinyproxy. It keeps no state
+// A Tinyproxy value holds every path, the port, the command runner, the
+// signal function and the clock as fields, so tests point it at temporary
+// directories and fakes; its zero value manages the real tinyproxy. It keeps no state
 // between calls: the truth is on disk (pid file, /proc) and in dpkg.
 //
 // Readiness. tinyproxy 1.11 starts listening on its port and writes its pid
@@ -78,14 +78,15 @@ const pollInterval = 10 * time.Millisecond
 
 // Cmd is a command the helper runs.
 type Cmd struct {
-	Name string
-	Args []string
+	Name string   // program name (found on PATH) or path
+	Args []string // its arguments
 	Env  []string // added to the current environment, "KEY=value"
 }
 
 // Runner runs commands for the helper and returns their stdout; a failing
 // command returns an error that includes its stderr.
 type Runner interface {
+	// Run runs cmd until it exits or ctx is done.
 	Run(ctx context.Context, cmd Cmd) ([]byte, error)
 }
 

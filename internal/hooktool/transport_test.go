@@ -385,7 +385,12 @@ func BenchmarkConfigGetSocket(b *testing.B) {
 // BenchmarkConfigGetProcess measures config-get as a charm runs it: a tool
 // process (this test binary via a symlink) talking to the server.
 func BenchmarkConfigGetProcess(b *testing.B) {
-	tools := toolsDir(b)
+	benchmarkConfigGet(b, toolsDir(b))
+}
+
+// benchmarkConfigGet runs "config-get --format=json" from the tools
+// directory as a process, b.N times, against a test server.
+func benchmarkConfigGet(b *testing.B, tools string) {
 	srv := startServer(b)
 	defer srv.Register("c", newTestContext())()
 	env := hookEnv(srv, "c")
@@ -463,16 +468,5 @@ func TestCompiledClient(t *testing.T) {
 // BenchmarkConfigGetTinyClient is BenchmarkConfigGetProcess with the
 // stdlib-only client binary.
 func BenchmarkConfigGetTinyClient(b *testing.B) {
-	tools := buildTinyClient(b)
-	srv := startServer(b)
-	defer srv.Register("c", newTestContext())()
-	env := hookEnv(srv, "c")
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		cmd := exec.Command(filepath.Join(tools, "config-get"), "--format=json")
-		cmd.Env = env
-		if out, err := cmd.Output(); err != nil || len(out) == 0 {
-			b.Fatalf("%q %v", out, err)
-		}
-	}
+	benchmarkConfigGet(b, buildTinyClient(b))
 }

@@ -3,6 +3,8 @@ package unit
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/canonical/jujutest/charm/charmtest"
 	"github.com/canonical/jujutest/charm/hooks"
 	"github.com/canonical/jujutest/charm/hooktools"
+	"github.com/canonical/jujutest/charm/tinyproxy"
 )
 
 // Beyond the tutorial: upstream validation, reload only on change, a
@@ -158,6 +161,39 @@ func TestInstallFails(t *testing.T) {
 	}
 }
 
+// refuseRunner fails the test if the helper runs any command.
+type refuseRunner struct{ t *testing.T }
+
+func (r refuseRunner) Run(_ context.Context, cmd tinyproxy.Cmd) ([]byte, error) {
+	r.t.Errorf("ran %s %q; want nothing run on an unsupported release", cmd.Name, cmd.Args)
+	return nil, errors.New("refused")
+}
+
+func TestInstallUnsupportedRelease(t *testing.T) {
+	t.Parallel()
+	osRelease := filepath.Join(t.TempDir(), "os-release")
+	if err := os.WriteFile(osRelease, []byte("ID=ubuntu\nVERSION_ID=\"20.04\"\nVERSION_CODENAME=focal\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The real helper's Install decides; the fake only carries its error.
+	tp := &tinyproxy.Tinyproxy{OSRelease: osRelease, Runner: refuseRunner{t}}
+	w := &fakeTinyproxy{installErr: tp.Install(context.Background())}
+	out, err := newHarness(t, w).ctx.Run(context.Background(), "install", charmtest.State{})
+	var uerr *tinyproxy.UnsupportedReleaseError
+	if !errors.As(err, &uerr) {
+		t.Fatalf("err = %v, want a *tinyproxy.UnsupportedReleaseError", err)
+	}
+	for _, want := range []string{"install hook: installing tinyproxy-bin: unsupported OS release ubuntu 20.04 (focal)",
+		"ubuntu 22.04 (jammy)", "ubuntu 24.04 (noble)", "debian 12 (bookworm)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %q, want it to say %q", err, want)
+		}
+	}
+	if hasCall(out, "status-set") || !logged(out, "ERROR", "unsupported OS release") {
+		t.Errorf("calls %q, log %v; want no status and the error logged", out.Calls, out.JujuLog)
+	}
+}
+
 func TestStopWaitsBounded(t *testing.T) {
 	t.Parallel()
 	w := configured()
@@ -293,6 +329,7 @@ func TestPortsFollowTinyproxy(t *testing.T) {
 	w := installed()
 	h := newHarness(t, w)
 	openPort, closePort := []string{"open-port", "8000/tcp"}, []string{"close-port", "8000/tcp"}
+	state := charmtest.State{}
 	for _, step := range []struct {
 		event     string
 		portCall  []string // nil: no port tool call
@@ -304,8 +341,8 @@ func TestPortsFollowTinyproxy(t *testing.T) {
 		{"stop", closePort, nil},
 		{"config-changed", openPort, []string{"8000/tcp"}}, // started again
 	} {
-		out := h.run(t, step.event, h.last)
-		h.last = out
+		out := h.run(t, step.event, state)
+		state = out
 		var calls [][]string
 		for _, c := range out.Calls {
 			if c[0] == "open-port" || c[0] == "close-port" || c[0] == "opened-ports" {

@@ -56,9 +56,10 @@ func (r *run) cmdDeploy(args []string) error {
 	fs := r.flags("deploy")
 	model := modelFlag(fs)
 	numUnits := 1
-	var configs, resources, storage, attachStorage, overlays []string
-	var to, baseFlag, series, constraints, bind, channel, revision string
-	var trust, force, dryRun, allowHost, mapMachines bool
+	var configs, resources, storage, devices, attachStorage, overlays []string
+	var to, baseFlag, series, constraints, bind, channel, mapMachines string
+	var trust, force, dryRun, allowHost bool
+	revision := -1
 	fs.IntVar(&numUnits, "n", 1, "Number of application units to deploy for principal charms")
 	fs.IntVar(&numUnits, "num-units", 1, "")
 	fs.Var(stringsValue{&configs}, "config", "Either a path to yaml-formatted application config file or a key=value pair")
@@ -68,12 +69,13 @@ func (r *run) cmdDeploy(args []string) error {
 	fs.StringVar(&constraints, "constraints", "", "Set application constraints")
 	fs.StringVar(&bind, "bind", "", "Configure application endpoint bindings to spaces")
 	fs.StringVar(&channel, "channel", "", "Channel to use when deploying a charm or bundle from Charmhub")
-	fs.StringVar(&revision, "revision", "", "The revision to deploy")
+	fs.IntVar(&revision, "revision", -1, "The revision to deploy")
 	fs.Var(stringsValue{&resources}, "resource", "Resource to be uploaded to the controller")
 	fs.Var(stringsValue{&storage}, "storage", "Charm storage directives")
+	fs.Var(stringsValue{&devices}, "device", "Charm device constraints")
 	fs.Var(stringsValue{&attachStorage}, "attach-storage", "Existing storage to attach to the deployed unit")
 	fs.Var(stringsValue{&overlays}, "overlay", "Bundles to overlay on the primary bundle, applied in order")
-	fs.BoolVar(&mapMachines, "map-machines", false, "")
+	fs.StringVar(&mapMachines, "map-machines", "", "Specify the existing machines to use for bundle deployments")
 	fs.BoolVar(&trust, "trust", false, "Allows charm to run hooks that require access credentials")
 	fs.BoolVar(&force, "force", false, "Allow a charm/bundle to be deployed which bypasses checks")
 	fs.BoolVar(&dryRun, "dry-run", false, "Just show what the deploy would do")

@@ -245,10 +245,7 @@ func TestLifecycle(t *testing.T) {
 // TestRemoveRunsStopAndRemove checks the removal hooks and statuses.
 func TestRemoveRunsStopAndRemove(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, true)
-	e.must("add-model", "m")
-	e.must("deploy", tinyCharm(t))
-	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e := activeTiny(t)
 	e.must("add-unit", "tiny")
 	e.waitStatus("m", hookTimeout, "two active units", func(s jsonStatus) bool {
 		return len(s.Applications["tiny"].Units) == 2 && allIdle("tiny", "active")(s)
@@ -274,6 +271,17 @@ func TestRemoveRunsStopAndRemove(t *testing.T) {
 	if stop < 0 || remove < stop {
 		t.Errorf("stop/remove hooks in debug-log:\n%s", log)
 	}
+}
+
+// activeTiny returns an environment (hooks allowed) with model "m" where
+// one unit of the tiny charm is active and idle.
+func activeTiny(t *testing.T) *testEnv {
+	t.Helper()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	return e
 }
 
 func (e *testEnv) modelUUID(name string) string {
@@ -390,10 +398,7 @@ func (e *testEnv) startBackground(t *testing.T, flag, target string) int {
 // that the model's files are gone.
 func TestNoProcessOutlivesDestroyModel(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, true)
-	e.must("add-model", "m")
-	e.must("deploy", tinyCharm(t))
-	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e := activeTiny(t)
 	agentPID := e.agentPID("m")
 	unitSleep := e.startBackground(t, "--unit", "tiny/0")
 	machineSleep := e.startBackground(t, "--machine", "0")
@@ -429,10 +434,7 @@ func TestNoProcessOutlivesDestroyModel(t *testing.T) {
 // the command, through the process groups the agent recorded.
 func TestDestroyModelAfterAgentKilled(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, true)
-	e.must("add-model", "m")
-	e.must("deploy", tinyCharm(t))
-	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e := activeTiny(t)
 	agentPID := e.agentPID("m")
 	sleepPID := e.startBackground(t, "--unit", "tiny/0")
 	running, err := os.ReadDir(e.store().RunningDir(e.modelUUID("m")))
@@ -460,10 +462,7 @@ func TestDestroyModelAfterAgentKilled(t *testing.T) {
 // command: the agent notices, stops the command and exits.
 func TestAgentExitsWhenDataDirRemoved(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, true)
-	e.must("add-model", "m")
-	e.must("deploy", tinyCharm(t))
-	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e := activeTiny(t)
 	agentPID := e.agentPID("m")
 	sleepPID := e.startBackground(t, "--unit", "tiny/0")
 	if err := os.RemoveAll(e.dir); err != nil {
@@ -522,10 +521,7 @@ func TestDestroyModelRunsRemovalHooks(t *testing.T) {
 // behind the agent's back: the agent notices and exits.
 func TestAgentExitsWhenModelDisappears(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, true)
-	e.must("add-model", "m")
-	e.must("deploy", tinyCharm(t))
-	e.waitStatus("m", hookTimeout, "active", allIdle("tiny", "active"))
+	e := activeTiny(t)
 	pid := e.agentPID("m")
 	err := e.store().Update(context.Background(), func(st *state.State) error {
 		for uuid, m := range st.Models {

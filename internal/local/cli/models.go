@@ -76,8 +76,7 @@ func (r *run) cmdVersion(args []string) error {
 			Version  string `json:"version" yaml:"version"`
 			Compiler string `json:"compiler" yaml:"compiler"`
 			Official bool   `json:"official" yaml:"official"`
-			Backend  string `json:"backend" yaml:"backend"`
-		}{versionString(), runtime.Compiler, false, "juju-local"}
+		}{versionString(), runtime.Compiler, false}
 		if out.format == "smart" {
 			out.format = "yaml"
 		}
@@ -138,20 +137,19 @@ func (r *run) cmdAddModel(args []string) error {
 	fs := r.flags("add-model")
 	var noSwitch bool
 	var configs []string
-	var credential, owner, controller, targetController string
+	var credential, owner, controller string
 	fs.BoolVar(&noSwitch, "no-switch", false, "Do not switch to the newly created model")
 	fs.Var(stringsValue{&configs}, "config", "Path to YAML model configuration file or individual options (--config config.yaml [--config key=value ...])")
 	fs.StringVar(&credential, "credential", "", "Credential used to add the model")
 	fs.StringVar(&owner, "owner", "", "The owner of the new model if not the current user")
 	fs.StringVar(&controller, "c", "", "Controller to operate in")
-	fs.StringVar(&targetController, "controller", "", "")
-	fs.StringVar(&targetController, "target-controller", "", "")
+	fs.StringVar(&controller, "controller", "", "")
 	if err := r.parse(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
-		return usagef("model name is required")
+		return usagef("juju: no model name was passed. See \"juju add-model --help\".\n\nDid you mean:\n\tjuju add-model <model name>")
 	}
 	name := rest[0]
 	if len(rest) > 2 {
@@ -422,11 +420,9 @@ func (r *run) cmdSwitch(args []string) error {
 
 func (r *run) cmdDestroyModel(args []string) error {
 	fs := r.flags("destroy-model")
-	var noPrompt, yes, force, noWait, destroyStorage, releaseStorage bool
+	var noPrompt, force, noWait, destroyStorage, releaseStorage bool
 	timeout := time.Duration(-1)
 	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
-	fs.BoolVar(&yes, "y", false, "")
-	fs.BoolVar(&yes, "yes", false, "")
 	fs.BoolVar(&force, "force", false, "Force destroy model ignoring any errors")
 	fs.BoolVar(&noWait, "no-wait", false, "Rush through model destruction without waiting for each individual step to complete")
 	fs.BoolVar(&destroyStorage, "destroy-storage", false, "Destroy all storage instances in the model")
@@ -461,7 +457,7 @@ func (r *run) cmdDestroyModel(args []string) error {
 		return err
 	}
 	_ = st
-	if !noPrompt && !yes {
+	if !noPrompt {
 		fmt.Fprintf(r.stderr, "WARNING This command will destroy the %q model and affect the following resources. It cannot be stopped.\n", m.Name)
 		if n := len(m.Machines); n > 0 {
 			plural := ""

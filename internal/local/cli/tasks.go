@@ -137,11 +137,11 @@ func (r *run) cmdExec(args []string) error {
 	now := time.Now()
 	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
-		if err := r.requireHost(m); err != nil {
-			return err
-		}
 		targets, err := execTargets(m, all, machines, apps, units)
 		if err != nil {
+			return err
+		}
+		if err := r.requireHost(m); err != nil {
 			return err
 		}
 		opID = st.NewID()
@@ -341,9 +341,6 @@ func (r *run) cmdRun(args []string) error {
 		}
 	}
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
-		if err := r.requireHost(m); err != nil {
-			return err
-		}
 		opID = st.NewID()
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
@@ -376,6 +373,9 @@ func (r *run) cmdRun(args []string) error {
 			}
 			m.Tasks[task.ID] = task
 			tasks = append(tasks, enqueued{id: task.ID, receiver: unit, tag: state.UnitTag(unit)})
+		}
+		if len(tasks) > 0 {
+			return r.requireHost(m)
 		}
 		return nil
 	})

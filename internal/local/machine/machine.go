@@ -20,7 +20,9 @@ import (
 
 // Base is an OS base as Juju shows it: name "ubuntu", channel "22.04".
 type Base struct {
-	Name    string
+	// Name is the OS name, e.g. "ubuntu".
+	Name string
+	// Channel is the OS version, e.g. "22.04".
 	Channel string
 }
 

@@ -9,16 +9,30 @@ import (
 	"github.com/canonical/jujutest/internal/local/proc"
 )
 
-func TestRunningAndStopGroup(t *testing.T) {
-	t.Parallel()
-	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & sleep 60")
+// startGroup starts a shell script as the leader of its own process group
+// and returns its pid and a channel closed once it is reaped.
+func startGroup(t *testing.T, script string) (int, <-chan struct{}) {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
-	pid := cmd.Process.Pid
+	t.Cleanup(func() {
+		select {
+		case <-done: // reaped: the id may belong to another process now
+		default:
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		}
+	})
+	return cmd.Process.Pid, done
+}
+
+func TestRunningAndStopGroup(t *testing.T) {
+	t.Parallel()
+	pid, done := startGroup(t, "sleep 60 & sleep 60")
 	st, err := proc.ReadStat(pid)
 	if err != nil || st.PGID != pid || st.StartTicks == 0 {
 		t.Fatalf("ReadStat = %+v, %v", st, err)
@@ -55,14 +69,7 @@ func TestRunningAndStopGroup(t *testing.T) {
 // forked while it kills.
 func TestKillGroup(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command("/bin/sh", "-c", "trap '' TERM; while true; do sleep 60 & wait; done")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	pid := cmd.Process.Pid
+	pid, done := startGroup(t, "trap '' TERM; while true; do sleep 60 & wait; done")
 	if !proc.KillGroup(pid, 5*time.Second) {
 		t.Fatalf("group %d not gone: %v", pid, proc.GroupMembers(pid))
 	}

@@ -60,17 +60,24 @@ type State struct {
 
 // Model is one model.
 type Model struct {
-	UUID    string    `json:"uuid"`
-	Name    string    `json:"name"`
-	Owner   string    `json:"owner"`
+	// UUID is the model's UUID.
+	UUID string `json:"uuid"`
+	// Name is the model's short name (unique in the state).
+	Name string `json:"name"`
+	// Owner is the model's owner ("admin").
+	Owner string `json:"owner"`
+	// Created is when add-model created the model.
 	Created time.Time `json:"created"`
-	Life    string    `json:"life"`
+	// Life is Alive, or Dying once destroy-model started.
+	Life string `json:"life"`
 	// Status is the model status (available, destroying).
 	Status Status `json:"status"`
 	// Config holds model-config values set by the user (not defaults).
 	Config map[string]any `json:"config,omitempty"`
-	// DestroyForce and DestroyDeadline are set by destroy-model.
-	DestroyForce    bool      `json:"destroy-force,omitempty"`
+	// DestroyForce is set by destroy-model --force.
+	DestroyForce bool `json:"destroy-force,omitempty"`
+	// DestroyDeadline is when a forced destroy-model stops running hooks
+	// and removes what is left.
 	DestroyDeadline time.Time `json:"destroy-deadline,omitempty"`
 	// AllowHost records that the user opted in to running hooks on this
 	// host for this model.
@@ -104,11 +111,16 @@ type AgentProcess struct {
 
 // Machine is one machine of a model.
 type Machine struct {
-	ID       string    `json:"id"`
-	Hostname string    `json:"hostname"`
-	Address  string    `json:"address"`
-	Base     Base      `json:"base"`
-	Created  time.Time `json:"created"`
+	// ID is the machine id, e.g. "0".
+	ID string `json:"id"`
+	// Hostname is the machine's host name.
+	Hostname string `json:"hostname"`
+	// Address is the machine's (and its units') address.
+	Address string `json:"address"`
+	// Base is the machine's OS base.
+	Base Base `json:"base"`
+	// Created is when the machine was added.
+	Created time.Time `json:"created"`
 	// InstanceID is the provider's id for the machine.
 	InstanceID string `json:"instance-id"`
 	// Hardware is Juju's hardware characteristics string.
@@ -117,7 +129,9 @@ type Machine struct {
 
 // Base is an OS base, e.g. ubuntu 22.04.
 type Base struct {
-	Name    string `json:"name"`
+	// Name is the OS name, e.g. "ubuntu".
+	Name string `json:"name"`
+	// Channel is the OS version, e.g. "22.04".
 	Channel string `json:"channel"`
 }
 
@@ -131,32 +145,41 @@ func (b Base) String() string {
 
 // Application is a deployed application.
 type Application struct {
-	Name      string `json:"name"`
+	// Name is the application's name.
+	Name string `json:"name"`
+	// CharmName is the charm's name (its metadata name).
 	CharmName string `json:"charm-name"`
-	CharmRev  int    `json:"charm-rev"`
+	// CharmRev is the local charm revision the model gave the upload.
+	CharmRev int `json:"charm-rev"`
 	// Archive is the path of the stored charm archive.
 	Archive string `json:"archive"`
 	// CharmVersion is the charm's own version file content, if any.
 	CharmVersion string `json:"charm-version,omitempty"`
 	// Endpoints are the charm's relation endpoints (for endpoint-bindings).
 	Endpoints []string `json:"endpoints,omitempty"`
-	Base      Base     `json:"base"`
-	Life      string   `json:"life"`
+	// Base is the application's base (the charm's, or --base).
+	Base Base `json:"base"`
+	// Life is Alive, or Dying once removal started.
+	Life string `json:"life"`
 	// Force is set when the application is removed with --force.
 	Force bool `json:"force,omitempty"`
 	// Config holds charm settings set by the user (not defaults).
-	Config  map[string]any `json:"config,omitempty"`
-	Trust   bool           `json:"trust,omitempty"`
-	Exposed bool           `json:"exposed,omitempty"`
+	Config map[string]any `json:"config,omitempty"`
+	// Trust is the "trust" application setting.
+	Trust bool `json:"trust,omitempty"`
+	// Exposed is set by expose (and cleared by unexpose).
+	Exposed bool `json:"exposed,omitempty"`
 	// Status is the application status set by the leader (zero: derived
 	// from the units).
 	Status Status `json:"status,omitempty"`
 	// Leader is the name of the leader unit.
 	Leader string `json:"leader,omitempty"`
 	// NextUnit is the number the next unit gets.
-	NextUnit int              `json:"next-unit"`
-	Units    map[string]*Unit `json:"units"`
-	Created  time.Time        `json:"created"`
+	NextUnit int `json:"next-unit"`
+	// Units maps unit name to unit.
+	Units map[string]*Unit `json:"units"`
+	// Created is when deploy created the application.
+	Created time.Time `json:"created"`
 }
 
 // ConfigValue returns a stored charm setting (Application.Config) in the Go
@@ -186,9 +209,12 @@ func (a *Application) UnitNames() []string {
 
 // Unit is one unit of an application.
 type Unit struct {
-	Name    string `json:"name"`
+	// Name is the unit's name, e.g. "app/0".
+	Name string `json:"name"`
+	// Machine is the id of the unit's machine.
 	Machine string `json:"machine"`
-	Life    string `json:"life"`
+	// Life is Alive, or Dying once removal started.
+	Life string `json:"life"`
 	// Force is set when the unit is removed with --force.
 	Force bool `json:"force,omitempty"`
 	// Workload is the workload status as the charm (or the agent) set it.
@@ -199,26 +225,34 @@ type Unit struct {
 	Agent Status `json:"agent"`
 	// HookError is the name of the hook that failed; the unit is stuck
 	// until it is removed (no automatic retry).
-	HookError      string    `json:"hook-error,omitempty"`
+	HookError string `json:"hook-error,omitempty"`
+	// HookErrorSince is when the hook failed.
 	HookErrorSince time.Time `json:"hook-error-since,omitempty"`
 	// WorkloadVersion is what application-version-set recorded.
-	WorkloadVersion      string    `json:"workload-version,omitempty"`
+	WorkloadVersion string `json:"workload-version,omitempty"`
+	// WorkloadVersionSince is when it was recorded.
 	WorkloadVersionSince time.Time `json:"workload-version-since,omitempty"`
 	// Ports are the committed opened ports, by endpoint ("" = all).
 	Ports map[string][]PortRange `json:"ports,omitempty"`
 	// CharmState is the committed charm state (state-set).
 	CharmState map[string]string `json:"charm-state,omitempty"`
-	// Lifecycle progress.
-	Installed     bool `json:"installed,omitempty"`
-	Started       bool `json:"started,omitempty"`
-	Stopped       bool `json:"stopped,omitempty"`
+	// Installed is set once the install hook succeeded (and cleared by
+	// the remove hook).
+	Installed bool `json:"installed,omitempty"`
+	// Started is set once the start hook succeeded.
+	Started bool `json:"started,omitempty"`
+	// Stopped is set once the stop hook succeeded.
+	Stopped bool `json:"stopped,omitempty"`
+	// LeaderElected is set once leader-elected (on the leader) or
+	// leader-settings-changed (on the others) succeeded.
 	LeaderElected bool `json:"leader-elected,omitempty"`
 	// ConfigHash is the hash of the config the last successful
 	// config-changed saw ("" = never ran).
 	ConfigHash string `json:"config-hash,omitempty"`
 	// LastUpdateStatus is when update-status last ran.
 	LastUpdateStatus time.Time `json:"last-update-status,omitempty"`
-	Created          time.Time `json:"created"`
+	// Created is when the unit was added.
+	Created time.Time `json:"created"`
 }
 
 // Tag returns the unit's tag, e.g. "unit-app-0".
@@ -231,10 +265,14 @@ func UnitTag(name string) string {
 
 // Status is a status value with its message and the time it was set.
 type Status struct {
-	Current string         `json:"current,omitempty"`
-	Message string         `json:"message,omitempty"`
-	Since   time.Time      `json:"since,omitempty"`
-	Data    map[string]any `json:"data,omitempty"`
+	// Current is the status value, e.g. "active".
+	Current string `json:"current,omitempty"`
+	// Message is the status message.
+	Message string `json:"message,omitempty"`
+	// Since is when the status was set.
+	Since time.Time `json:"since,omitempty"`
+	// Data is the status data (status-get --include-data).
+	Data map[string]any `json:"data,omitempty"`
 }
 
 // IsZero reports whether no status was set.
@@ -247,8 +285,11 @@ func NewStatus(current, message string, now time.Time) Status {
 
 // PortRange is an opened port range.
 type PortRange struct {
-	From     int    `json:"from"`
-	To       int    `json:"to"`
+	// From is the first port (0 for icmp).
+	From int `json:"from"`
+	// To is the last port (From for a single port).
+	To int `json:"to"`
+	// Protocol is "tcp", "udp" or "icmp".
 	Protocol string `json:"protocol"`
 }
 
@@ -266,10 +307,14 @@ func (p PortRange) String() string {
 
 // Task is one exec or action task on a unit.
 type Task struct {
-	ID        string `json:"id"`
+	// ID is the task id.
+	ID string `json:"id"`
+	// Operation is the id of the operation the task belongs to.
 	Operation string `json:"operation"`
-	Kind      string `json:"kind"`
-	Unit      string `json:"unit"`
+	// Kind is TaskExec or TaskAction.
+	Kind string `json:"kind"`
+	// Unit is the unit the task runs on ("" for a machine exec task).
+	Unit string `json:"unit"`
 	// Action is the action name (actions only).
 	Action string `json:"action,omitempty"`
 	// Params are the action parameters with defaults applied.
@@ -277,18 +322,27 @@ type Task struct {
 	// Command is the exec command line (exec only).
 	Command string `json:"command,omitempty"`
 	// Timeout bounds an exec command (0 = none).
-	Timeout   time.Duration `json:"timeout,omitempty"`
-	Status    string        `json:"status"`
-	Message   string        `json:"message,omitempty"`
-	Enqueued  time.Time     `json:"enqueued"`
-	Started   time.Time     `json:"started,omitempty"`
-	Completed time.Time     `json:"completed,omitempty"`
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Status is one of the Task* statuses.
+	Status string `json:"status"`
+	// Message is the failure message (action-fail's, or "exit status N").
+	Message string `json:"message,omitempty"`
+	// Enqueued is when the task was queued.
+	Enqueued time.Time `json:"enqueued"`
+	// Started is when the task started running.
+	Started time.Time `json:"started,omitempty"`
+	// Completed is when the task finished.
+	Completed time.Time `json:"completed,omitempty"`
 	// Results are action-set results (nested maps of strings).
-	Results    map[string]any `json:"results,omitempty"`
-	ReturnCode int            `json:"return-code"`
-	Stdout     string         `json:"stdout,omitempty"`
-	Stderr     string         `json:"stderr,omitempty"`
-	Log        []TaskLog      `json:"log,omitempty"`
+	Results map[string]any `json:"results,omitempty"`
+	// ReturnCode is the handler's or command's exit code.
+	ReturnCode int `json:"return-code"`
+	// Stdout is the handler's or command's standard output.
+	Stdout string `json:"stdout,omitempty"`
+	// Stderr is the handler's or command's standard error.
+	Stderr string `json:"stderr,omitempty"`
+	// Log are the action-log messages.
+	Log []TaskLog `json:"log,omitempty"`
 }
 
 // Done reports whether the task has finished.
@@ -302,8 +356,10 @@ func (t *Task) Done() bool {
 
 // TaskLog is one action-log message.
 type TaskLog struct {
-	Time    time.Time `json:"time"`
-	Message string    `json:"message"`
+	// Time is when the message was logged.
+	Time time.Time `json:"time"`
+	// Message is the message.
+	Message string `json:"message"`
 }
 
 // ModelByName returns the model with the given (short) name, or nil.
