@@ -70,8 +70,11 @@ type Command struct {
 
 // Result is what a finished CLI process produced.
 type Result struct {
-	Stdout   []byte
-	Stderr   []byte
+	// Stdout and Stderr are the process's output.
+	Stdout []byte
+	Stderr []byte
+	// ExitCode is the exit status; -1 when the process did not exit by
+	// itself (it was killed, or could not start).
 	ExitCode int
 }
 
@@ -150,10 +153,13 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 // CLIError reports a CLI command that exited with a non-zero status.
 type CLIError struct {
 	// Args is the full argument list, starting with the binary.
-	Args     []string
+	Args []string
+	// ExitCode is the command's exit status, not 0.
 	ExitCode int
-	Stdout   string
-	Stderr   string
+	// Stdout and Stderr are the command's output; Juju writes its
+	// "ERROR ..." line last on Stderr.
+	Stdout string
+	Stderr string
 }
 
 // Error returns the command, its exit status and the last line of its

@@ -26,9 +26,18 @@ import (
 //   - Strings without escapes (nearly all of them) are substrings of one
 //     copy of the document, so they cost no allocation.
 //
-// TestParseStatusMatchesEncodingJSON checks it against encoding/json on
-// the public types' JSON tags. Unknown keys are skipped, so that output of
-// newer Juju versions with more fields still parses.
+// The schema is one method per type, with one case per JSON key: the
+// generic parts (objects, arrays, maps, numbers, status-error) are shared.
+//
+// FuzzParseStatus checks it against encoding/json decoding into the same
+// types: both give the same result or both fail, on any input. It agrees
+// with encoding/json on the JSON grammar, on strings (escapes, invalid
+// UTF-8 replaced by U+FFFD), on numbers and on the nesting limit. Two
+// differences are deliberate, since Juju never writes such documents: keys
+// match exactly (encoding/json also accepts other cases, such as
+// "Current"), and a key repeated in one object keeps its last value
+// (encoding/json merges the values). Unknown keys are skipped, so that the
+// output of newer Juju versions with more fields still parses.
 
 // ParseStatus parses the output of "juju status --format json".
 //
@@ -52,7 +61,7 @@ func ParseStatus(data []byte) (*Status, error) {
 }
 
 // decoder reads JSON from s. The first error sticks: after it, every
-// method returns zero values and iterators stop, so decoding code reads
+// method returns zero values and loops stop, so decoding code reads
 // straight through without checks.
 type decoder struct {
 	s     string
@@ -63,20 +72,6 @@ type decoder struct {
 
 // maxDepth is how deeply objects and arrays may nest, as in encoding/json.
 const maxDepth = 10000
-
-// open enters the object or array whose opening byte is at pos.
-func (d *decoder) open() {
-	d.pos++
-	if d.depth++; d.depth > maxDepth {
-		d.fail("objects and arrays nested deeper than %d", maxDepth)
-	}
-}
-
-// close leaves the object or array whose closing byte is at pos.
-func (d *decoder) close() {
-	d.pos++
-	d.depth--
-}
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
@@ -128,6 +123,49 @@ func (d *decoder) literal(lit string) {
 	d.fail("invalid literal, want %s", lit)
 }
 
+// open reads the '{' or '[' that starts an object or array (what peek
+// returned) and reports whether there is a first member: null, or close
+// right after, make an empty one. Any other byte is an error, what names
+// the expected value.
+func (d *decoder) open(start, end byte, what string) bool {
+	switch c := d.peek(); c {
+	case start:
+		d.pos++
+		if d.depth++; d.depth > maxDepth {
+			d.fail("objects and arrays nested deeper than %d", maxDepth)
+			return false
+		}
+	case 'n':
+		d.literal("null")
+		return false
+	default:
+		d.fail("found %s, want %s", describe(c), what)
+		return false
+	}
+	if d.peek() == end {
+		d.pos++
+		d.depth--
+		return false
+	}
+	return d.err == nil
+}
+
+// next reads what follows a member of an object or array: ',' (and
+// reports that a member follows) or the closing end.
+func (d *decoder) next(end byte) bool {
+	switch c := d.peek(); c {
+	case ',':
+		d.pos++
+		return true
+	case end:
+		d.pos++
+		d.depth--
+	default:
+		d.fail("found %s after a value, want ',' or %q", describe(c), end)
+	}
+	return false
+}
+
 // firstKey starts an object: it reads '{' and the first key with its ':'
 // and reports whether there is one. null counts as an empty object. Loop
 // over an object with
@@ -136,18 +174,7 @@ func (d *decoder) literal(lit string) {
 //		// consume the value of k
 //	}
 func (d *decoder) firstKey() (string, bool) {
-	switch c := d.peek(); c {
-	case '{':
-		d.open()
-	case 'n':
-		d.literal("null")
-		return "", false
-	default:
-		d.fail("found %s, want an object", describe(c))
-		return "", false
-	}
-	if d.peek() == '}' {
-		d.close()
+	if !d.open('{', '}', "an object") {
 		return "", false
 	}
 	return d.key()
@@ -155,16 +182,10 @@ func (d *decoder) firstKey() (string, bool) {
 
 // nextKey reads the ',' and key after a value, or the closing '}'.
 func (d *decoder) nextKey() (string, bool) {
-	switch c := d.peek(); c {
-	case ',':
-		d.pos++
-		return d.key()
-	case '}':
-		d.close()
-	default:
-		d.fail("found %s in object, want ',' or '}'", describe(c))
+	if !d.next('}') {
+		return "", false
 	}
-	return "", false
+	return d.key()
 }
 
 func (d *decoder) key() (string, bool) {
@@ -181,42 +202,30 @@ func (d *decoder) key() (string, bool) {
 	return k, d.err == nil
 }
 
-// firstElem starts an array and reports whether it has an element; null
-// counts as an empty array. Loop over an array with
-//
-//	for ok := d.firstElem(); ok; ok = d.nextElem() {
-//		// consume the element
-//	}
-func (d *decoder) firstElem() bool {
-	switch c := d.peek(); c {
-	case '[':
-		d.open()
-	case 'n':
-		d.literal("null")
-		return false
-	default:
-		d.fail("found %s, want an array", describe(c))
-		return false
+// arrayOf reads an array whose elements are read by elem; null reads as
+// nil.
+func arrayOf[V any](d *decoder, elem func(*decoder) V) []V {
+	if d.null() {
+		return nil
 	}
-	if d.peek() == ']' {
-		d.close()
-		return false
+	out := []V{}
+	for ok := d.open('[', ']', "an array"); ok; ok = d.next(']') {
+		out = append(out, elem(d))
 	}
-	return d.err == nil
+	return out
 }
 
-// nextElem reads the ',' after an element, or the closing ']'.
-func (d *decoder) nextElem() bool {
-	switch c := d.peek(); c {
-	case ',':
-		d.pos++
-		return true
-	case ']':
-		d.close()
-	default:
-		d.fail("found %s in array, want ',' or ']'", describe(c))
+// mapOf reads an object whose values are read by value; null reads as
+// nil.
+func mapOf[V any](d *decoder, value func(*decoder) V) map[string]V {
+	if d.null() {
+		return nil
 	}
-	return false
+	m := map[string]V{}
+	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
+		m[k] = value(d)
+	}
+	return m
 }
 
 // str reads a string; null reads as "".
@@ -238,7 +247,7 @@ func (d *decoder) str() string {
 // the document; any other goes the slow way.
 func (d *decoder) rawString() string {
 	start := d.pos + 1
-	var bits byte // OR of the bytes: bit 7 set if any is not ASCII
+	var bits byte // OR of the bytes: bit 7 is set if any is not ASCII
 	for i := start; i < len(d.s); i++ {
 		c := d.s[i]
 		bits |= c
@@ -334,8 +343,9 @@ func digits(s string, i int) int {
 	return i
 }
 
-// int reads an integer; null reads as 0.
-func (d *decoder) int() int {
+// integer reads a whole number with parse (strconv.Atoi, or parseUint64);
+// null reads as 0. want describes the accepted values for the error.
+func integer[T int | uint64](d *decoder, parse func(string) (T, error), want string) T {
 	if d.null() {
 		return 0
 	}
@@ -343,28 +353,22 @@ func (d *decoder) int() int {
 	if d.err != nil {
 		return 0
 	}
-	n, err := strconv.Atoi(tok)
+	n, err := parse(tok)
 	if err != nil {
-		d.fail("invalid integer %s: want a whole number that fits in an int", tok)
+		d.fail("invalid number %s: want %s", tok, want)
 	}
 	return n
 }
 
-// uint64 reads an unsigned integer; null reads as 0.
-func (d *decoder) uint64() uint64 {
-	if d.null() {
-		return 0
-	}
-	tok := d.number()
-	if d.err != nil {
-		return 0
-	}
-	n, err := strconv.ParseUint(tok, 10, 64)
-	if err != nil {
-		d.fail("invalid size %s: want a whole number from 0 to 2^64-1", tok)
-	}
-	return n
+func (d *decoder) int() int {
+	return integer(d, strconv.Atoi, "a whole number that fits in an int")
 }
+
+func (d *decoder) uint64() uint64 {
+	return integer(d, parseUint64, "a whole number from 0 to 2^64-1")
+}
+
+func parseUint64(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
 
 // bool reads a boolean; null reads as false.
 func (d *decoder) bool() bool {
@@ -392,7 +396,7 @@ func (d *decoder) skip() {
 			d.skip()
 		}
 	case '[':
-		for ok := d.firstElem(); ok; ok = d.nextElem() {
+		for ok := d.open('[', ']', "an array"); ok; ok = d.next(']') {
 			d.skip()
 		}
 	case '"':
@@ -412,31 +416,29 @@ func (d *decoder) skip() {
 	}
 }
 
-func (d *decoder) strs() []string {
-	if d.null() {
-		return nil
-	}
-	out := []string{}
-	for ok := d.firstElem(); ok; ok = d.nextElem() {
-		out = append(out, d.str())
-	}
-	return out
+func (d *decoder) strs() []string { return arrayOf(d, (*decoder).str) }
+
+func (d *decoder) strMap() map[string]string { return mapOf(d, (*decoder).str) }
+
+// statusError is the "status-error" key Juju writes in place of an entity
+// or status it could not read. null counts as no key, as in encoding/json.
+type statusError struct {
+	msg string
+	set bool
 }
 
-// mapOf reads an object whose values are read by value.
-func mapOf[V any](d *decoder, value func(*decoder) V) map[string]V {
+// read reads the key's value.
+func (e *statusError) read(d *decoder) {
 	if d.null() {
-		return nil
+		*e = statusError{}
+		return
 	}
-	m := map[string]V{}
-	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
-		m[k] = value(d)
-	}
-	return m
+	e.msg, e.set = d.str(), true
 }
 
-func (d *decoder) strMap() map[string]string {
-	return mapOf(d, (*decoder).str)
+// info is the status of the entity: "failed", with the error as message.
+func (e *statusError) info() StatusInfo {
+	return StatusInfo{Current: StatusFailed, Message: e.msg}
 }
 
 // Schema: one method per type, filling the plain public types.
@@ -476,13 +478,8 @@ func (d *decoder) status() *Status {
 	return st
 }
 
-func failed(msg string) StatusInfo { return StatusInfo{Current: StatusFailed, Message: msg} }
-
 func (d *decoder) info() (s StatusInfo) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "current":
@@ -498,26 +495,19 @@ func (d *decoder) info() (s StatusInfo) {
 		case "life":
 			s.Life = d.str()
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return failed(errMsg)
+	if e.set {
+		return e.info()
 	}
 	return s
 }
 
 func (d *decoder) model() (m ModelStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "name":
@@ -539,17 +529,13 @@ func (d *decoder) model() (m ModelStatus) {
 		case "sla":
 			m.SLA = d.str()
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		m.ModelStatus = failed(errMsg)
+	if e.set {
+		m.ModelStatus = e.info() // the model's other fields stay
 	}
 	return m
 }
@@ -569,10 +555,7 @@ func (d *decoder) base() (b Base) {
 }
 
 func (d *decoder) machine() (m MachineStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "juju-status":
@@ -608,17 +591,13 @@ func (d *decoder) machine() (m MachineStatus) {
 		case "lxd-profiles":
 			m.LXDProfiles = mapOf(d, (*decoder).lxdProfile)
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return MachineStatus{JujuStatus: failed(errMsg), MachineStatus: failed(errMsg)}
+	if e.set {
+		return MachineStatus{JujuStatus: e.info(), MachineStatus: e.info()}
 	}
 	return m
 }
@@ -662,10 +641,7 @@ func (d *decoder) lxdProfile() (p LXDProfile) {
 }
 
 func (d *decoder) app() (a AppStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "charm":
@@ -699,7 +675,7 @@ func (d *decoder) app() (a AppStatus) {
 		case "application-status":
 			a.AppStatus = d.info()
 		case "relations":
-			a.Relations = mapOf(d, (*decoder).appRelations)
+			a.Relations = mapOf(d, func(d *decoder) []AppRelation { return arrayOf(d, (*decoder).appRelation) })
 		case "subordinate-to":
 			a.SubordinateTo = d.strs()
 		case "units":
@@ -709,50 +685,35 @@ func (d *decoder) app() (a AppStatus) {
 		case "endpoint-bindings":
 			a.EndpointBindings = d.strMap()
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return AppStatus{AppStatus: failed(errMsg)}
+	if e.set {
+		return AppStatus{AppStatus: e.info()}
 	}
 	return a
 }
 
-func (d *decoder) appRelations() []AppRelation {
-	if d.null() {
-		return nil
-	}
-	out := []AppRelation{}
-	for ok := d.firstElem(); ok; ok = d.nextElem() {
-		var r AppRelation
-		for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
-			switch k {
-			case "related-application":
-				r.RelatedApp = d.str()
-			case "interface":
-				r.Interface = d.str()
-			case "scope":
-				r.Scope = d.str()
-			default:
-				d.skip()
-			}
+func (d *decoder) appRelation() (r AppRelation) {
+	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
+		switch k {
+		case "related-application":
+			r.RelatedApp = d.str()
+		case "interface":
+			r.Interface = d.str()
+		case "scope":
+			r.Scope = d.str()
+		default:
+			d.skip()
 		}
-		out = append(out, r)
 	}
-	return out
+	return r
 }
 
 func (d *decoder) unit() (u UnitStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "workload-status":
@@ -778,17 +739,13 @@ func (d *decoder) unit() (u UnitStatus) {
 		case "branch":
 			u.Branch = d.str()
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return UnitStatus{WorkloadStatus: failed(errMsg), JujuStatus: failed(errMsg)}
+	if e.set {
+		return UnitStatus{WorkloadStatus: e.info(), JujuStatus: e.info()}
 	}
 	return u
 }
@@ -808,10 +765,7 @@ func (d *decoder) remoteEndpoint() (e RemoteEndpoint) {
 }
 
 func (d *decoder) remoteApp() (r RemoteAppStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "url":
@@ -825,26 +779,19 @@ func (d *decoder) remoteApp() (r RemoteAppStatus) {
 		case "relations":
 			r.Relations = mapOf(d, (*decoder).strs)
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return RemoteAppStatus{AppStatus: failed(errMsg)}
+	if e.set {
+		return RemoteAppStatus{AppStatus: e.info()}
 	}
 	return r
 }
 
 func (d *decoder) offer() (o OfferStatus) {
-	var (
-		errMsg string
-		isErr  bool
-	)
+	var e statusError
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
 		case "application":
@@ -858,17 +805,13 @@ func (d *decoder) offer() (o OfferStatus) {
 		case "endpoints":
 			o.Endpoints = mapOf(d, (*decoder).remoteEndpoint)
 		case "status-error":
-			if d.null() {
-				errMsg, isErr = "", false
-			} else {
-				errMsg, isErr = d.str(), true
-			}
+			e.read(d)
 		default:
 			d.skip()
 		}
 	}
-	if isErr {
-		return OfferStatus{Error: errMsg}
+	if e.set {
+		return OfferStatus{Error: e.msg}
 	}
 	return o
 }
@@ -915,6 +858,24 @@ func (d *decoder) storageInfo() (s StorageInfo) {
 	return s
 }
 
+// attachments reads the attachments of a filesystem or volume: machines
+// and containers, read by attach, and units.
+func attachments[A any](d *decoder, attach func(*decoder) A) (machines, containers map[string]A, units map[string]UnitStorageAttachment) {
+	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
+		switch k {
+		case "machines":
+			machines = mapOf(d, attach)
+		case "containers":
+			containers = mapOf(d, attach)
+		case "units":
+			units = mapOf(d, (*decoder).unitAttachment)
+		default:
+			d.skip()
+		}
+	}
+	return machines, containers, units
+}
+
 func (d *decoder) unitAttachment() (a UnitStorageAttachment) {
 	for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
 		switch k {
@@ -941,18 +902,8 @@ func (d *decoder) filesystem() (f FilesystemInfo) {
 		case "storage":
 			f.Storage = d.str()
 		case "attachments":
-			for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
-				switch k {
-				case "machines":
-					f.Attachments.Machines = mapOf(d, (*decoder).filesystemAttachment)
-				case "containers":
-					f.Attachments.Containers = mapOf(d, (*decoder).filesystemAttachment)
-				case "units":
-					f.Attachments.Units = mapOf(d, (*decoder).unitAttachment)
-				default:
-					d.skip()
-				}
-			}
+			a := &f.Attachments
+			a.Machines, a.Containers, a.Units = attachments(d, (*decoder).filesystemAttachment)
 		case "pool":
 			f.Pool = d.str()
 		case "size":
@@ -992,18 +943,8 @@ func (d *decoder) volume() (v VolumeInfo) {
 		case "storage":
 			v.Storage = d.str()
 		case "attachments":
-			for k, ok := d.firstKey(); ok; k, ok = d.nextKey() {
-				switch k {
-				case "machines":
-					v.Attachments.Machines = mapOf(d, (*decoder).volumeAttachment)
-				case "containers":
-					v.Attachments.Containers = mapOf(d, (*decoder).volumeAttachment)
-				case "units":
-					v.Attachments.Units = mapOf(d, (*decoder).unitAttachment)
-				default:
-					d.skip()
-				}
-			}
+			a := &v.Attachments
+			a.Machines, a.Containers, a.Units = attachments(d, (*decoder).volumeAttachment)
 		case "pool":
 			v.Pool = d.str()
 		case "hardware-id":

@@ -561,7 +561,7 @@ func (g statusGen) unit(depth int) any {
 
 func (g statusGen) app() any {
 	a := g.set(obj{},
-		"charm", g.str(), "charm-origin", g.str(), "charm-name", g.str(), "charm-rev", g.rng.IntN(300) - 10,
+		"charm", g.str(), "charm-origin", g.str(), "charm-name", g.str(), "charm-rev", g.rng.IntN(300)-10,
 		"charm-channel", g.str(), "charm-version", g.str(), "charm-profile", g.str(), "can-upgrade-to", g.str(),
 		"base", g.base(), "exposed", g.chance(0.5), "scale", g.rng.IntN(5), "provider-id", g.str(),
 		"address", g.str(), "life", g.str(), "application-status", g.info(),
@@ -670,5 +670,65 @@ func TestFuzzSeedsAreCompared(t *testing.T) {
 	// Repeated map keys are compared: both decoders keep the last value.
 	if why := outsideComparison([]byte(`{"machines":{"0":{},"0":{"hostname":"h"}}}`)); why != "" {
 		t.Errorf("a repeated map key is left out: %s", why)
+	}
+}
+
+// TestParseStatusDecodesEveryField fills every field of every status type
+// with a distinct value, through reflection on the public types, and
+// checks that ParseStatus reads the encoding/json form back unchanged: a
+// field added to a type but not to the decoder fails here.
+func TestParseStatusDecodesEveryField(t *testing.T) {
+	t.Parallel()
+	var want jujutest.Status
+	n := 0
+	var fill func(v reflect.Value, depth int)
+	fill = func(v reflect.Value, depth int) {
+		n++
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(fmt.Sprintf("s%d", n))
+		case reflect.Int:
+			v.SetInt(int64(n))
+		case reflect.Uint64:
+			v.SetUint(uint64(n) << 40)
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Slice:
+			s := reflect.MakeSlice(v.Type(), 1, 1)
+			fill(s.Index(0), depth)
+			v.Set(s)
+		case reflect.Map:
+			if depth == 3 { // containers and subordinates nest
+				return
+			}
+			e := reflect.New(v.Type().Elem()).Elem()
+			fill(e, depth+1)
+			m := reflect.MakeMap(v.Type())
+			m.SetMapIndex(reflect.ValueOf(fmt.Sprintf("k%d", n)), e)
+			v.Set(m)
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if v.Type().Field(i).Tag.Get("json") != "status-error,omitempty" { // it replaces the offer
+					fill(v.Field(i), depth)
+				}
+			}
+		default:
+			t.Fatalf("no filler for %s", v.Type())
+		}
+	}
+	fill(reflect.ValueOf(&want).Elem(), 0)
+	data, err := json.Marshal(&want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jujutest.ParseStatus(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, &want) {
+		t.Errorf("ParseStatus lost fields:\n%s", statusDiff(got, &want))
+	}
+	if n < 300 {
+		t.Errorf("filled only %d values; is the filler walking the types?", n)
 	}
 }

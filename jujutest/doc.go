@@ -30,6 +30,14 @@
 // killed and reaped. A non-zero exit gives a *CLIError with the exit code,
 // stdout and stderr. CLI and CLIWith run any other command.
 //
+// Each juju command has a method taking a context and, where the command
+// has flags, an options struct whose zero value (or nil) means Juju's
+// defaults: Deploy, Refresh, AddUnit, Integrate, Config, SetConfig and
+// ResetConfig, Exec and ExecAll, Run (actions), secrets, models, SSH and
+// SCP, DebugLog and more. Exec and Run return a *Task; a task that did not
+// succeed also returns a *TaskError carrying it, since "juju run" exits 0
+// for a failed action.
+//
 // Status runs "juju status --format json" and returns a *Status of plain
 // structs: Apps, their Units (Status.Units includes subordinates),
 // Machines, and so on. An entity Juju could not read is reported with

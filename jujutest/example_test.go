@@ -2,6 +2,7 @@ package jujutest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -20,24 +21,34 @@ const exampleStatus = `{"model":{"name":"demo","type":"iaas","controller":"lxd",
 	`"workload-status":{"current":"active"},"juju-status":{"current":"idle"},"leader":true,"machine":"0",` +
 	`"open-ports":["8000/tcp"],"public-address":"10.0.0.2"}},"version":"1.11.1"}},"controller":{"timestamp":"12:00:00Z"}}`
 
-// cannedCLI stands in for the juju CLI in these examples: it prints
-// canned output for known command lines, as a fake in a unit test would.
-// Real code leaves Juju.Runner nil.
-func cannedCLI(outputs map[string]string) jujutest.Runner {
+// errorStatus is exampleStatus after a failed install hook.
+var errorStatus = strings.ReplaceAll(exampleStatus, `"current":"active"`, `"current":"error","message":"hook failed: \"install\""`)
+
+// cannedCLI stands in for the juju CLI in these examples: it answers the
+// known command lines with canned output, as jujutesttest.Runner does in
+// unit tests, and fails any other. When echo is set, it prints each command
+// line it runs. Real code leaves Juju.Runner nil to run the juju CLI.
+func cannedCLI(echo bool, outputs map[string]jujutest.Result) jujutest.Runner {
 	return jujutest.RunnerFunc(func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
 		line := strings.Join(cmd.Args, " ")
-		out, ok := outputs[line]
-		if !ok {
-			return jujutest.Result{Stderr: []byte("ERROR unknown command " + line + "\n"), ExitCode: 2}, nil
+		if echo {
+			fmt.Println("$ juju", line)
 		}
-		return jujutest.Result{Stdout: []byte(out)}, nil
+		res, ok := outputs[line]
+		if !ok {
+			return jujutest.Result{Stderr: []byte("ERROR unexpected command " + line + "\n"), ExitCode: 2}, nil
+		}
+		return res, nil
 	})
 }
+
+// stdout is a successful command's result.
+func stdout(s string) jujutest.Result { return jujutest.Result{Stdout: []byte(s)} }
 
 func ExampleJuju_Status() {
 	juju := &jujutest.Juju{
 		Model:  "demo",
-		Runner: cannedCLI(map[string]string{"status --model demo --format json": exampleStatus}),
+		Runner: cannedCLI(false, map[string]jujutest.Result{"status --model demo --format json": stdout(exampleStatus)}),
 	}
 	st, err := juju.Status(context.Background())
 	if err != nil {
@@ -58,7 +69,7 @@ func ExampleJuju_Status() {
 func ExampleJuju_Wait() {
 	juju := &jujutest.Juju{
 		Model:  "demo",
-		Runner: cannedCLI(map[string]string{"status --model demo --format json": exampleStatus}),
+		Runner: cannedCLI(false, map[string]jujutest.Result{"status --model demo --format json": stdout(exampleStatus)}),
 		Logf:   func(format string, args ...any) { fmt.Printf(format+"\n", args...) },
 		// A fake clock makes the polls instant; real code leaves Clock nil.
 		Clock: jujutesttest.NewClock(),
@@ -79,61 +90,189 @@ func ExampleJuju_Wait() {
 	// active
 }
 
+// When the error condition holds, Wait stops at once with a *WaitError that
+// names the units in error.
+func ExampleJuju_Wait_errorCondition() {
+	juju := &jujutest.Juju{
+		Model:  "demo",
+		Runner: cannedCLI(false, map[string]jujutest.Result{"status --model demo --format json": stdout(errorStatus)}),
+		Clock:  jujutesttest.NewClock(),
+	}
+	_, err := juju.Wait(context.Background(), jujutest.AllActive(), jujutest.WithError(jujutest.AnyError("tinyproxy")))
+	var waitErr *jujutest.WaitError
+	if errors.As(err, &waitErr) {
+		fmt.Println(err)
+		fmt.Println(waitErr.Status.Units("tinyproxy")["tinyproxy/0"].JujuStatus.Current)
+	}
+	// Output:
+	// wait: error condition met after 0s (1 polls): app tinyproxy is error (hook failed: "install"); unit tinyproxy/0 is error (hook failed: "install")
+	// idle
+}
+
 func ExampleJuju_Config() {
 	juju := &jujutest.Juju{
 		Model: "demo",
-		Runner: cannedCLI(map[string]string{
-			"config --model demo --format json tinyproxy": `{"application":"tinyproxy","charm":"tinyproxy","settings":{` +
+		Runner: cannedCLI(false, map[string]jujutest.Result{
+			"config --model demo --format json tinyproxy": stdout(`{"application":"tinyproxy","charm":"tinyproxy","settings":{` +
 				`"slug":{"default":"example","source":"default","type":"string","value":"example"},` +
-				`"port":{"default":8000,"source":"default","type":"int","value":8000}}}`,
-			"config --model demo tinyproxy debug=true slug=demo": "",
+				`"port":{"default":8000,"source":"user","type":"int","value":8080},` +
+				`"upstream":{"source":"unset","type":"string"}}}`),
+		}),
+	}
+	cfg, err := juju.Config(context.Background(), "tinyproxy")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Values are typed by the option's type; unset options are left out.
+	fmt.Println(cfg["slug"], cfg["port"].(int)+1, len(cfg))
+	// Output:
+	// example 8081 2
+}
+
+func ExampleJuju_SetConfig() {
+	juju := &jujutest.Juju{
+		Model: "demo",
+		Runner: cannedCLI(true, map[string]jujutest.Result{
+			"config --model demo tinyproxy debug=true ratio=0.5 slug=demo": stdout(""),
+			"config --model demo tinyproxy --reset debug,slug":             stdout(""),
 		}),
 	}
 	ctx := context.Background()
-	cfg, err := juju.Config(ctx, "tinyproxy")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(cfg["slug"], cfg["port"].(int)+1)
-	// Keys are passed in sorted order, bools as true/false.
-	err = juju.SetConfig(ctx, "tinyproxy", map[string]any{"slug": "demo", "debug": true})
+	// Keys go in sorted order, bools as true/false. In a test,
+	// juju.TempConfig(t, app, values) does this and restores the previous
+	// values when the test ends.
+	err := juju.SetConfig(ctx, "tinyproxy", map[string]any{"slug": "demo", "debug": true, "ratio": 0.5})
+	fmt.Println(err)
+	err = juju.ResetConfig(ctx, "tinyproxy", "debug", "slug")
 	fmt.Println(err)
 	// Output:
-	// example 8001
+	// $ juju config --model demo tinyproxy debug=true ratio=0.5 slug=demo
+	// <nil>
+	// $ juju config --model demo tinyproxy --reset debug,slug
 	// <nil>
 }
 
-func ExampleJuju_AddModel() {
-	juju := &jujutest.Juju{Runner: cannedCLI(map[string]string{
-		"add-model --no-switch demo --controller lxd":                  "",
-		"destroy-model lxd:demo --no-prompt --destroy-storage --force": "",
-	})}
+func ExampleJuju_Deploy() {
+	juju := &jujutest.Juju{
+		Model: "demo",
+		Runner: cannedCLI(true, map[string]jujutest.Result{
+			"deploy --model demo tinyproxy proxy --channel latest/edge --config slug=demo --constraints mem=2G --num-units 2 --trust": stdout(""),
+		}),
+	}
+	// A local charm, such as the path PackCharm returns, is deployed the
+	// same way. Deploy does not wait: follow it with Wait.
+	err := juju.Deploy(context.Background(), "tinyproxy", &jujutest.DeployOptions{
+		App:         "proxy",
+		Channel:     "latest/edge",
+		Config:      map[string]any{"slug": "demo"},
+		Constraints: map[string]any{"mem": "2G"},
+		NumUnits:    2,
+		Trust:       true,
+	})
+	fmt.Println(err)
+	// Output:
+	// $ juju deploy --model demo tinyproxy proxy --channel latest/edge --config slug=demo --constraints mem=2G --num-units 2 --trust
+	// <nil>
+}
+
+func ExampleJuju_Exec() {
+	juju := &jujutest.Juju{
+		Model: "demo",
+		Runner: cannedCLI(false, map[string]jujutest.Result{
+			"exec --model demo --format json --unit tinyproxy/0 -- cat /etc/hostname": stdout(
+				`{"tinyproxy/0":{"id":"4","results":{"return-code":0,"stdout":"juju-4b1f22-0\n"},"status":"completed","unit":"tinyproxy/0"}}`),
+			// A command that exits non-zero: Juju exits 1 and still prints the task.
+			"exec --model demo --format json --unit tinyproxy/0 -- systemctl is-active tinyproxy": {
+				Stdout:   []byte(`{"tinyproxy/0":{"id":"5","results":{"return-code":3,"stdout":"inactive\n"},"status":"completed","unit":"tinyproxy/0"}}`),
+				Stderr:   []byte("ERROR the following task failed:\n - id \"5\" with return code 3\n"),
+				ExitCode: 1,
+			},
+		}),
+	}
 	ctx := context.Background()
-	demo, err := juju.AddModel(ctx, "demo", &jujutest.AddModelOptions{Controller: "lxd"})
+	task, err := juju.Exec(ctx, "tinyproxy/0", "cat", "/etc/hostname")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(demo.Model)
-	err = demo.DestroyModel(ctx, demo.Model, &jujutest.DestroyModelOptions{DestroyStorage: true, Force: true})
-	fmt.Println(err)
+	fmt.Printf("%q\n", task.Stdout)
+
+	task, err = juju.Exec(ctx, "tinyproxy/0", "systemctl", "is-active", "tinyproxy")
+	var taskErr *jujutest.TaskError
+	if errors.As(err, &taskErr) {
+		fmt.Println(task.ReturnCode, strings.TrimSpace(task.Stdout))
+		fmt.Println(err)
+	}
 	// Output:
-	// lxd:demo
-	// <nil>
+	// "juju-4b1f22-0\n"
+	// 3 inactive
+	// task 5 on tinyproxy/0 failed: status "completed", return code 3
+	// stdout: inactive
+}
+
+// A model per test, as TempModel makes one: add a uniquely named model,
+// work in it, save artifacts if the test failed, and destroy it with
+// --force --destroy-storage. TempModel(t) runs these steps, the last ones
+// in t.Cleanup; here the steps run by hand against a stand-in CLI.
+func Example_modelPerTest() {
+	juju := &jujutest.Juju{
+		Runner: cannedCLI(true, map[string]jujutest.Result{
+			"add-model --no-switch jujutest-4b1f22aa":                               stdout(""),
+			"deploy --model jujutest-4b1f22aa tinyproxy":                            stdout(""),
+			"status --model jujutest-4b1f22aa --format json":                        stdout(exampleStatus),
+			"destroy-model jujutest-4b1f22aa --no-prompt --destroy-storage --force": stdout(""),
+		}),
+		Clock: jujutesttest.NewClock(),
+	}
+	ctx := context.Background()
+	model, err := juju.AddModel(ctx, "jujutest-4b1f22aa", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer func() {
+		err := model.DestroyModel(ctx, model.Model, &jujutest.DestroyModelOptions{DestroyStorage: true, Force: true})
+		fmt.Println("destroyed:", err == nil)
+	}()
+	if err := model.Deploy(ctx, "tinyproxy", nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	st, err := model.Wait(ctx, jujutest.AllActive("tinyproxy"), jujutest.WithSuccesses(1))
+	if err != nil {
+		// TempModel would save status and debug-log here:
+		// model.SaveArtifacts(ctx, dir).
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("tinyproxy is", st.Apps["tinyproxy"].AppStatus.Current)
+	// Output:
+	// $ juju add-model --no-switch jujutest-4b1f22aa
+	// $ juju deploy --model jujutest-4b1f22aa tinyproxy
+	// $ juju status --model jujutest-4b1f22aa --format json
+	// tinyproxy is active
+	// $ juju destroy-model jujutest-4b1f22aa --no-prompt --destroy-storage --force
+	// destroyed: true
 }
 
 // TempModel gives each test its own model, destroyed when the test ends;
-// when the test fails, status and debug-log are saved first.
+// when the test fails, status and debug-log are saved first. This example
+// needs a Juju controller, so it is compiled but not run; Example
+// (ModelPerTest) runs the same steps against a stand-in CLI.
 func ExampleTempModel() {
 	testDeploy := func(t *testing.T) {
 		t.Parallel()
 		juju := jujutest.TempModel(t, jujutest.WithModelPrefix("tinyproxy"))
 		juju.WaitTimeout = 10 * time.Minute
+		charm := jujutest.PackCharm(t, "../charm")
+		if err := juju.Deploy(t.Context(), charm, nil); err != nil {
+			t.Fatal(err)
+		}
 		juju.TempConfig(t, "tinyproxy", map[string]any{"slug": "demo"}) // restored at the end
-		if _, err := juju.Wait(t.Context(), jujutest.AllActive()); err != nil {
+		if _, err := juju.Wait(t.Context(), jujutest.AllActive("tinyproxy"), jujutest.WithError(jujutest.AnyError())); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_ = testDeploy
+	_ = testDeploy // run by "go test" as a TestDeploy function
 }

@@ -118,24 +118,38 @@ type ModelSummary struct {
 	// Name is the qualified name, owner/model.
 	Name string `json:"name"`
 	// ShortName is the model's own name.
-	ShortName      string `json:"short-name"`
-	UUID           string `json:"model-uuid"`
-	Type           string `json:"model-type"` // "iaas" or "caas"
+	ShortName string `json:"short-name"`
+	// UUID is the model's unique id.
+	UUID string `json:"model-uuid"`
+	// Type is "iaas" (machines) or "caas" (Kubernetes).
+	Type string `json:"model-type"`
+	// ControllerUUID and ControllerName identify the model's controller;
+	// IsController reports the controller model itself.
 	ControllerUUID string `json:"controller-uuid"`
 	ControllerName string `json:"controller-name"`
 	IsController   bool   `json:"is-controller"`
-	Owner          string `json:"owner"`
-	Cloud          string `json:"cloud"`
-	Region         string `json:"region"`
+	// Owner is the user who owns the model.
+	Owner string `json:"owner"`
+	// Cloud and Region are where the model runs.
+	Cloud  string `json:"cloud"`
+	Region string `json:"region"`
 	// ProviderType is the cloud's provider, such as "lxd".
-	ProviderType   string          `json:"type"`
-	Credential     ModelCredential `json:"credential"`
-	Life           string          `json:"life"`
-	Status         ModelInfoStatus `json:"status"`
-	Access         string          `json:"access"`
-	LastConnection string          `json:"last-connection"`
-	SLA            string          `json:"sla"`
-	AgentVersion   string          `json:"agent-version"`
+	ProviderType string `json:"type"`
+	// Credential is the cloud credential the model uses.
+	Credential ModelCredential `json:"credential"`
+	// Life is "dying" while the model is being destroyed.
+	Life string `json:"life"`
+	// Status is the model's status.
+	Status ModelInfoStatus `json:"status"`
+	// Access is the current user's access: "read", "write" or "admin".
+	Access string `json:"access"`
+	// LastConnection is when the current user last connected, as Juju
+	// writes it.
+	LastConnection string `json:"last-connection"`
+	// SLA is the model's support level.
+	SLA string `json:"sla"`
+	// AgentVersion is the model's agent version.
+	AgentVersion string `json:"agent-version"`
 }
 
 // Models runs "juju models --format json" and returns the models the user

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,7 +63,8 @@ func readPID(t *testing.T, path string) int {
 }
 
 // checkGone waits until pid is gone or a zombie (orphans are reaped late by
-// PID 1 here), and fails if it still runs.
+// PID 1 here), and fails if it still runs; it then kills it, so that a
+// failing test leaves no process behind.
 func checkGone(t *testing.T, what string, pid int) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -71,6 +73,7 @@ func checkGone(t *testing.T, what string, pid int) {
 		}
 	}
 	t.Errorf("%s (pid %d) still running: state %q", what, pid, procState(pid))
+	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
 func TestCommandTimeoutKillsProcessGroup(t *testing.T) {
@@ -82,7 +85,9 @@ echo $! > `+dir+`/grandchild
 echo $$ > `+dir+`/child
 wait
 `)
-	j := &jujutest.Juju{CLIBinary: cli, CommandTimeout: 300 * time.Millisecond}
+	// The timeout leaves the shell time to write its pid files even on a
+	// loaded machine.
+	j := &jujutest.Juju{CLIBinary: cli, CommandTimeout: time.Second}
 	start := time.Now()
 	_, err := j.CLI(t.Context(), "status")
 	elapsed := time.Since(start)
@@ -91,8 +96,8 @@ wait
 	}
 	// Returning promptly shows the grandchild's end of the pipe was closed
 	// too (otherwise Run waits for WaitDelay, 5s).
-	if elapsed > 3*time.Second {
-		t.Errorf("CLI returned after %v; the timeout was 300ms", elapsed)
+	if elapsed > 4*time.Second {
+		t.Errorf("CLI returned after %v; the timeout was 1s", elapsed)
 	}
 	child := readPID(t, dir+"/child")
 	grandchild := readPID(t, dir+"/grandchild")

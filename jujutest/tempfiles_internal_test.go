@@ -45,6 +45,7 @@ func TestIsSnapPath(t *testing.T) {
 func TestTempFilesNotSnap(t *testing.T) {
 	t.Parallel()
 	f := newTempFiles("/usr/bin/juju-does-not-exist", "/home/nobody", nil)
+	t.Cleanup(f.cleanup) // in case the test stops before its own cleanup
 	if f.snap {
 		t.Fatal("detected a snap")
 	}

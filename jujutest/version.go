@@ -13,6 +13,7 @@ import (
 // Version is a Juju version, such as 3.6.11-genericlinux-amd64, as
 // "juju version" prints it.
 type Version struct {
+	// Major and Minor are the first two numbers (3 and 6 in 3.6.11).
 	Major int
 	Minor int
 	// Patch is the patch number, or the pre-release number after Tag

@@ -83,8 +83,9 @@ type Charm struct {
 
 // Run handles event (e.g. "install", "config-changed"; unknown events
 // have no handler), opens or closes the port after start, config-changed
-// and stop, and sets the unit status. If the handler fails, Run logs the error with juju-log at ERROR and
-// returns it without setting a status, as ops does: the hook fails.
+// and stop, and sets the unit status. If the handler fails, Run logs the
+// error with juju-log at ERROR and returns it without setting a status, as
+// ops does: the hook fails.
 func (c *Charm) Run(ctx context.Context, event string) error {
 	err := c.run(ctx, event)
 	if err != nil {

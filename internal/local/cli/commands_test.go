@@ -82,6 +82,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"deploy", charm, "--base", "ubuntu"}, 2, `expected base string to contain os and channel separated by '@'`},
 		{[]string{"deploy", charm}, 1, "JUJU_LOCAL_ALLOW_HOST=1"},
 		{[]string{"deploy"}, 2, "ERROR no charm or bundle specified\n"},
+		{[]string{"deploy", charm, "Bad"}, 2, `ERROR invalid application name "Bad", unexpected uppercase character`},
+		{[]string{"deploy", charm, "-n", "0"}, 2, "ERROR --num-units must be a positive integer\n"},
 		{[]string{"config", "nope"}, 1, `ERROR application "nope" not found`},
 		{[]string{"config"}, 2, "ERROR no application name specified\n"},
 		{[]string{"add-unit", "nope"}, 1, `ERROR application "nope" not found`},

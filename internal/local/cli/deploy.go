@@ -90,11 +90,15 @@ func (r *run) cmdDeploy(args []string) error {
 	switch len(rest) {
 	case 0:
 		return usagef("no charm or bundle specified")
-	case 1, 2:
+	case 1:
+	case 2:
+		if err := names.ValidateApplicationName(rest[1]); err != nil {
+			return &usageError{err}
+		}
 	default:
 		return usagef("unrecognized args: %s", quoteArgs(rest[2:]))
 	}
-	if numUnits < 0 {
+	if numUnits < 1 {
 		return usagef("--num-units must be a positive integer")
 	}
 	charmPath := rest[0]
@@ -204,8 +208,8 @@ func (r *run) cmdDeploy(args []string) error {
 	r.infof("Deploying %q from local charm %q, revision %d on %s", appName, meta.Name, rev, base.String())
 
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
-		if !names.IsValidApplication(appName) {
-			return fmt.Errorf("cannot add application %q: invalid name", appName)
+		if err := names.ValidateApplicationName(appName); err != nil {
+			return fmt.Errorf("cannot add application %q: %w", appName, err)
 		}
 		if m.Applications[appName] != nil {
 			return fmt.Errorf("cannot add application %q: application already exists:\n"+

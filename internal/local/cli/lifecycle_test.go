@@ -20,8 +20,10 @@ import (
 	"github.com/canonical/jujutest/internal/logline"
 )
 
-// hookTimeout bounds each wait for hooks to run.
-const hookTimeout = 30 * time.Second
+// hookTimeout bounds each wait for hooks to run. It is generous: under
+// -race on a loaded 2-core machine each hook-tool call (a race-built test
+// binary) can take seconds.
+const hookTimeout = 90 * time.Second
 
 func countHook(hooks []string, name string) int {
 	n := 0
@@ -465,8 +467,14 @@ func TestAgentExitsWhenDataDirRemoved(t *testing.T) {
 	e := activeTiny(t)
 	agentPID := e.agentPID("m")
 	sleepPID := e.startBackground(t, "--unit", "tiny/0")
-	if err := os.RemoveAll(e.dir); err != nil {
-		t.Fatal(err)
+	// The agent may write into the directory while it goes: remove again
+	// until it is gone.
+	deadline := time.Now().Add(hookTimeout)
+	for err := os.RemoveAll(e.dir); err != nil; err = os.RemoveAll(e.dir) {
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	waitProcessGone(t, agentPID, "agent")
 	waitProcessGone(t, sleepPID, "exec command")

@@ -148,6 +148,7 @@ func (r *run) cmdExec(args []string) error {
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
+		m.PruneTasks(state.MaxDoneTasks)
 		for _, t := range targets {
 			task := &state.Task{
 				ID: st.NewID(), Operation: opID, Kind: state.TaskExec, Command: command,
@@ -345,6 +346,7 @@ func (r *run) cmdRun(args []string) error {
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
+		m.PruneTasks(state.MaxDoneTasks)
 		for _, ref := range receivers {
 			unit, err := resolveUnit(m, ref)
 			if err != nil {

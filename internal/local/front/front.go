@@ -27,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/canonical/jujutest/internal/hooktool/toolname"
@@ -54,7 +55,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 		fmt.Fprintf(stderr, "ERROR finding the juju-local binary: %v\n", err)
 		return 1
 	}
-	core, err := CorePath(self, os.Getenv)
+	core, err := CorePath(self, func(k string) string { return lookupEnv(environ, k) })
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR %v\n", err)
 		return 1
@@ -66,6 +67,17 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 	err = syscall.Exec(core, argv, environ)
 	fmt.Fprintf(stderr, "ERROR running %s: %v\n", core, err)
 	return 1
+}
+
+// lookupEnv returns the value of k in environ ("K=V" entries, the last
+// one winning, as os/exec resolves duplicates), or "".
+func lookupEnv(environ []string, k string) string {
+	for i := len(environ) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(environ[i], k+"="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // CorePath finds the core binary: $JUJU_LOCAL_CORE, else juju-local-core

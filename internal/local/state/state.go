@@ -345,6 +345,34 @@ type Task struct {
 	Log []TaskLog `json:"log,omitempty"`
 }
 
+// MaxDoneTasks is how many finished tasks a model keeps (see PruneTasks).
+// Nothing reads a finished task but the CLI that waits for it, which polls
+// far more often than this many tasks can finish; keeping more would only
+// make the state document, which every command reads, grow without end.
+const MaxDoneTasks = 100
+
+// PruneTasks drops the model's oldest finished tasks beyond keep.
+func (m *Model) PruneTasks(keep int) {
+	var done []*Task
+	for _, t := range m.Tasks {
+		if t.Done() {
+			done = append(done, t)
+		}
+	}
+	if len(done) <= keep {
+		return
+	}
+	sort.Slice(done, func(i, j int) bool {
+		if !done[i].Completed.Equal(done[j].Completed) {
+			return done[i].Completed.Before(done[j].Completed)
+		}
+		return done[i].ID < done[j].ID
+	})
+	for _, t := range done[:len(done)-keep] {
+		delete(m.Tasks, t.ID)
+	}
+}
+
 // Done reports whether the task has finished.
 func (t *Task) Done() bool {
 	switch t.Status {
