@@ -185,4 +185,9 @@ func TestBinaries(t *testing.T) {
 	if _, errOut, code := runBin(bin, "destroy-model", "m", "--no-prompt", "--force"); code != 0 {
 		t.Errorf("destroy-model: exit %d, %q", code, errOut)
 	}
+	// The agent (juju-local-core, a grandchild reparented to init) is gone
+	// once destroy-model returns, and so is every hook and tool.
+	if left := processesOf(data); len(left) > 0 {
+		t.Errorf("processes left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
 }
