@@ -237,6 +237,10 @@ type Command struct {
 	// Vars are extra "NAME=value" context variables (JUJU_RELATION, ... for
 	// exec with a relation context).
 	Vars []string
+	// ScriptDir is where the script's temporary directory is made; ""
+	// means os.TempDir(). An agent passes a directory of its model, so
+	// that a script left by a killed agent goes away with the model.
+	ScriptDir string
 }
 
 // RunCommand runs c.Commands with bash in the charm directory, with the
@@ -258,7 +262,7 @@ func RunCommand(ctx context.Context, c Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	tmp, err := os.MkdirTemp("", "juju-exec")
+	tmp, err := os.MkdirTemp(c.ScriptDir, "juju-exec")
 	if err != nil {
 		return Result{}, fmt.Errorf("hookrun: creating script directory: %w", err)
 	}

@@ -58,7 +58,9 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 			runCtx, cancel = context.WithTimeout(ctx, t.Timeout)
 			defer cancel()
 		}
-		res, err := hookrun.RunCommand(runCtx, hookrun.Command{Unit: unit, ContextID: contextID, Commands: t.Command})
+		res, err := hookrun.RunCommand(runCtx, hookrun.Command{
+			Unit: unit, ContextID: contextID, Commands: t.Command, ScriptDir: a.store.ModelDir(a.uuid),
+		})
 		if err != nil && ctx.Err() == nil && runCtx.Err() != nil {
 			return res, errCommandTimedOut
 		}
