@@ -65,7 +65,7 @@ clean:
 pack-local:
 	$(GO) run ./cmd/charmpack -project charm -out . -arch $(GOARCH)
 
-# Targets owned by the packing/lint work: pack, pack-charmcraft, lint, tools.
+# Packing, tools and lint.
 
 ACTIONLINT_VERSION ?= v1.7.11
 ACTIONLINT := $(BIN)/actionlint

@@ -315,6 +315,7 @@ func shellJoin(args []string) string {
 }
 
 func needsQuote(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-		strings.ContainsRune("-_./:=,@%+", r))
+	safe := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+		strings.ContainsRune("-_./:=,@%+", r)
+	return !safe
 }

@@ -57,7 +57,7 @@ func ParseSecretURI(s string) (SecretURI, error) {
 		return bad("empty id")
 	}
 	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
 			return bad(fmt.Sprintf("id contains %q", r))
 		}
 	}

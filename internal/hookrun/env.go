@@ -201,7 +201,7 @@ func appendExtra(env, extra []string) ([]string, error) {
 // the hook-context variables, h.Vars (relation and other context variables),
 // the action variables, the OS variables, and JUJU_DISPATCH_PATH last.
 func Environ(h Hook) ([]string, error) {
-	if err := h.Unit.check(); err != nil {
+	if err := h.check(); err != nil {
 		return nil, err
 	}
 	if h.Name == "" {
@@ -232,7 +232,7 @@ func Environ(h Hook) ([]string, error) {
 // RunCommand (juju exec): the hook-context variables with an empty
 // JUJU_HOOK_NAME, c.Vars, and the OS variables; no JUJU_DISPATCH_PATH.
 func CommandEnviron(c Command) ([]string, error) {
-	if err := c.Unit.check(); err != nil {
+	if err := c.check(); err != nil {
 		return nil, err
 	}
 	env, err := appendExtra(baseVars(c.Unit, c.ContextID, ""), c.Vars)

@@ -150,7 +150,7 @@ const outputGrace = 500 * time.Millisecond
 // ctx's error. Processes the handler leaves running in the background after
 // a normal exit are left alone (a hook may start a daemon).
 func Run(ctx context.Context, h Hook) (Result, error) {
-	if err := h.Unit.check(); err != nil {
+	if err := h.check(); err != nil {
 		return Result{}, err
 	}
 	dir, err := absCharmDir(h.CharmDir)
@@ -250,7 +250,7 @@ type Command struct {
 // ctx ends first, the group is killed and reaped and the error wraps
 // ErrCancelled and ctx's error.
 func RunCommand(ctx context.Context, c Command) (Result, error) {
-	if err := c.Unit.check(); err != nil {
+	if err := c.check(); err != nil {
 		return Result{}, err
 	}
 	dir, err := absCharmDir(c.CharmDir)

@@ -121,9 +121,9 @@ func inAction(params map[string]any) func(c *hooktooltest.Context) {
 
 func notLeader(c *hooktooltest.Context) { c.Leader = false }
 
-var boom = errors.New("boom")
+var errBoom = errors.New("errBoom")
 
-func failing(c *hooktooltest.Context) { c.Err = boom }
+func failing(c *hooktooltest.Context) { c.Err = errBoom }
 
 func TestConfigGet(t *testing.T) {
 	t.Parallel()
@@ -164,7 +164,7 @@ func TestConfigGet(t *testing.T) {
 			err: "ERROR option needs an argument: --format\n"},
 		{name: "bad bool", argv: []string{"config-get", "--all=maybe"}, code: 2,
 			err: "ERROR invalid value \"maybe\" for option --all: strconv.ParseBool: parsing \"maybe\": invalid syntax\n"},
-		{name: "context error", setup: failing, argv: []string{"config-get"}, code: 1, err: "ERROR boom\n"},
+		{name: "context error", setup: failing, argv: []string{"config-get"}, code: 1, err: "ERROR errBoom\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
 	}
@@ -192,7 +192,7 @@ func TestStatusSetGet(t *testing.T) {
 			err: "ERROR invalid status \"unknown\", expected one of [maintenance blocked waiting active]\n"},
 		{name: "no args", argv: []string{"status-set"}, code: 2, err: "ERROR invalid args, require <status> [message]\n"},
 		{name: "too many args", argv: []string{"status-set", "active", "a", "b"}, code: 2, err: "ERROR unrecognized args: [\"b\"]\n"},
-		{name: "context error", setup: failing, argv: []string{"status-set", "active"}, code: 1, err: "ERROR boom\n"},
+		{name: "context error", setup: failing, argv: []string{"status-set", "active"}, code: 1, err: "ERROR errBoom\n"},
 
 		{name: "get smart", setup: func(c *hooktooltest.Context) { c.Status = active }, argv: []string{"status-get"}, out: "active\n"},
 		{name: "get json", setup: func(c *hooktooltest.Context) { c.Status = active },
@@ -213,7 +213,7 @@ func TestStatusSetGet(t *testing.T) {
 		{name: "get application non-leader", setup: notLeader, argv: []string{"status-get", "--application"},
 			code: 1, err: "ERROR finding application status: this unit is not the leader\n"},
 		{name: "get extra arg", argv: []string{"status-get", "x"}, code: 2, err: "ERROR unrecognized args: [\"x\"]\n"},
-		{name: "get error", setup: failing, argv: []string{"status-get"}, code: 1, err: "ERROR finding workload status: boom\n"},
+		{name: "get error", setup: failing, argv: []string{"status-get"}, code: 1, err: "ERROR finding workload status: errBoom\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
 	}
@@ -257,7 +257,7 @@ func TestJujuLog(t *testing.T) {
 		{name: "deprecated format", argv: []string{"juju-log", "--format=json", "x"},
 			err: `--format flag deprecated for command "juju-log"`, check: wantLogs(rec("INFO", "x"))},
 		{name: "no message", argv: []string{"juju-log"}, code: 2, err: "ERROR no message specified\n"},
-		{name: "context error", setup: failing, argv: []string{"juju-log", "x"}, code: 1, err: "ERROR boom\n"},
+		{name: "context error", setup: failing, argv: []string{"juju-log", "x"}, code: 1, err: "ERROR errBoom\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
 	}
@@ -292,7 +292,7 @@ func TestPorts(t *testing.T) {
 		{name: "icmp with port", argv: []string{"open-port", "80/icmp"}, code: 2,
 			err: "ERROR protocol \"icmp\" doesn't support any ports; got \"80\"\n"},
 		{name: "two", argv: []string{"open-port", "80", "81"}, code: 2, err: "ERROR unrecognized args: [\"81\"]\n"},
-		{name: "context error", setup: failing, argv: []string{"open-port", "80"}, code: 1, err: "ERROR boom\n"},
+		{name: "context error", setup: failing, argv: []string{"open-port", "80"}, code: 1, err: "ERROR errBoom\n"},
 
 		{name: "opened none", argv: []string{"opened-ports"}, out: ""},
 		{name: "opened none json", argv: []string{"opened-ports", "--format=json"}, out: "[]\n"},
@@ -314,7 +314,7 @@ func TestIsLeaderUnitGetNetworkGet(t *testing.T) {
 		{name: "leader json", argv: []string{"is-leader", "--format=json"}, out: "true\n"},
 		{name: "not leader", setup: notLeader, argv: []string{"is-leader"}, out: "False\n"},
 		{name: "not leader json", setup: notLeader, argv: []string{"is-leader", "--format=json"}, out: "false\n"},
-		{name: "leader error", setup: failing, argv: []string{"is-leader"}, code: 1, err: "ERROR leadership status unknown: boom\n"},
+		{name: "leader error", setup: failing, argv: []string{"is-leader"}, code: 1, err: "ERROR leadership status unknown: errBoom\n"},
 		{name: "leader args", argv: []string{"is-leader", "x"}, code: 2, err: "ERROR unrecognized args: [\"x\"]\n"},
 
 		{name: "private", argv: []string{"unit-get", "private-address"}, out: "127.0.0.1\n"},

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -411,10 +410,7 @@ func buildTinyClient(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			t.Skip("the go tool is not available to build the hook-tool client: " + err.Error())
-		}
+		t.Skip("skipped: the go tool is not on PATH to build the hook-tool client: " + err.Error())
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "hooktool-client")

@@ -134,7 +134,7 @@ func TestReadFilter(t *testing.T) {
 		if !reflect.DeepEqual(messages(got), tc.want) {
 			t.Errorf("%s: got %q, want %q", tc.name, messages(got), tc.want)
 		}
-		if !(tc.f.Replay && tc.f.Limit > 0) && n != int64(len(data)) {
+		if (!tc.f.Replay || tc.f.Limit <= 0) && n != int64(len(data)) {
 			t.Errorf("%s: consumed %d of %d bytes", tc.name, n, len(data))
 		}
 	}

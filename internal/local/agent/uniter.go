@@ -277,7 +277,7 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 // without showing the agent as executing).
 func (w *unitWorker) pending(m *state.Model, app *state.Application, u *state.Unit, now time.Time) bool {
 	next := w.nextOp(m, app, u, now)
-	return next.kind != opNone && !(next.kind == opHook && next.hook == "update-status")
+	return next.kind != opNone && (next.kind != opHook || next.hook != "update-status")
 }
 
 // jitter returns when update-status is next due: interval × a random

@@ -21,8 +21,7 @@ import (
 func buildJujuLocal(tb testing.TB) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goTool, "build", "-o", dir+"/",
+	cmd := exec.Command("go", "build", "-o", dir+"/",
 		"github.com/canonical/jujutest/cmd/juju-local", "github.com/canonical/jujutest/cmd/juju-local-core")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("building juju-local: %v\n%s", err, out)

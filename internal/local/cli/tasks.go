@@ -431,7 +431,9 @@ func (r *run) waitAndReport(uuid, opID string, tasks []enqueued, o *taskOptions,
 			info[t.receiver] = map[string]string{"id": t.id}
 		}
 		data, _ := yaml.Marshal(info)
-		r.stdout.Write(data)
+		if _, err := r.stdout.Write(data); err != nil {
+			return err
+		}
 		r.infof("Check operation status with 'juju show-operation %s'", opID)
 		r.infof("Check task status with 'juju show-task <id>'")
 		return nil
@@ -709,7 +711,7 @@ func printRunPlain(w io.Writer, info map[string]any) {
 			m[k] = em
 		}
 		data, _ := yaml.Marshal(m)
-		w.Write(data)
+		_, _ = w.Write(data) // like the Fprintf lines below: a broken stdout has nowhere to report to
 	} else {
 		for _, e := range entries {
 			if e.status == state.TaskFailed {
