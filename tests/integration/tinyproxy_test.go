@@ -176,7 +176,11 @@ func newSuite(t *testing.T) *suite {
 		}
 	}
 	s := &suite{local: isLocal(), deployTimeout: 10 * time.Minute}
-	s.juju = jujutest.TempModel(t)
+	// Hook output is logged at DEBUG: keep it, so that the debug-log saved
+	// with a failed test's artifacts shows what the charm printed.
+	s.juju = jujutest.TempModel(t, jujutest.WithModelOptions(jujutest.AddModelOptions{
+		Config: map[string]any{"logging-config": "<root>=INFO;unit=DEBUG"},
+	}))
 	s.juju.WaitTimeout = 5 * time.Minute
 	s.want = "Example Domain" // what http://www.example.com/ serves
 	if s.local {
