@@ -638,12 +638,13 @@ func TestPackCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
+	project := newProject(t, nil) // not in the goroutine: it may call t.Fatal
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
 		_, err := charmpack.Pack(ctx, charmpack.Options{
-			ProjectDir: newProject(t, nil), OutputDir: out, Arch: "amd64",
+			ProjectDir: project, OutputDir: out, Arch: "amd64",
 			Go: fakeGo, Env: []string{"CHILD_PID_FILE=" + pidFile}})
 		done <- err
 	}()

@@ -21,7 +21,9 @@ import (
 func buildJujuLocal(tb testing.TB) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+"/",
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+"/",
 		"github.com/canonical/jujutest/cmd/juju-local", "github.com/canonical/jujutest/cmd/juju-local-core")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("building juju-local: %v\n%s", err, out)
@@ -105,7 +107,10 @@ func TestBinaries(t *testing.T) {
 	bin := buildJujuLocal(t)
 	data := t.TempDir()
 	runBin := func(path string, args ...string) (string, string, int) {
-		cmd := exec.Command(path, args...)
+		// Not t.Context(): the cleanup below runs after it has ended.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, path, args...)
 		cmd.Env = []string{"JUJU_LOCAL_DATA=" + data, "PATH=" + os.Getenv("PATH")}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -93,7 +93,9 @@ func TestLockWaitIsBounded(t *testing.T) {
 	}
 	release := make(chan struct{})
 	held := make(chan struct{})
+	holderDone := make(chan struct{})
 	go func() {
+		defer close(holderDone)
 		_ = s.Update(context.Background(), func(*state.State) error {
 			close(held)
 			<-release
@@ -105,6 +107,9 @@ func TestLockWaitIsBounded(t *testing.T) {
 	defer cancel()
 	_, err = s.Read(ctx)
 	close(release)
+	// The holder writes the state once released: let it finish before
+	// t.TempDir is removed.
+	<-holderDone
 	if err == nil || !strings.Contains(err.Error(), "waiting for the state lock") {
 		t.Errorf("Read under a held lock = %v, want a lock timeout", err)
 	}
