@@ -55,6 +55,8 @@ type suite struct {
 	deployTimeout time.Duration
 	// pid of tinyproxy after deploy, to tell a reload from a restart.
 	pid int
+	// addr is the unit's public address, once known.
+	addr string
 }
 
 func TestTinyproxy(t *testing.T) {
@@ -239,15 +241,21 @@ func (s *suite) tinyproxyPID(t *testing.T, ctx context.Context) int {
 	return pid
 }
 
-// address is the unit's public address, where tinyproxy listens.
+// address is the unit's public address, where tinyproxy listens. It is
+// read from status once and kept: the unit does not move, and fetch runs
+// in polling loops.
 func (s *suite) address(ctx context.Context) (string, error) {
+	if s.addr != "" {
+		return s.addr, nil
+	}
 	st, err := s.juju.Status(ctx)
 	if err != nil {
 		return "", err
 	}
 	for _, u := range st.Units(app) {
 		if u.PublicAddress != "" {
-			return u.PublicAddress, nil
+			s.addr = u.PublicAddress
+			return s.addr, nil
 		}
 	}
 	return "", fmt.Errorf("no unit of %s has a public address", app)
