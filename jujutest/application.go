@@ -3,6 +3,8 @@ package jujutest
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // AddUnitOptions are the options of AddUnit. The zero value adds one unit
@@ -34,8 +36,16 @@ func (j *Juju) AddUnit(ctx context.Context, app string, opts *AddUnitOptions) er
 	a.list("--attach-storage", opts.AttachStorage)
 	a.integer("--num-units", opts.NumUnits)
 	a.list("--to", opts.To)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	n := max(opts.NumUnits, 1)
+	return j.trackedCall(ctx, "add-unit "+app, []string{app}, func() error {
+		_, err := j.run(ctx, call{args: a})
+		return err
+	}, func(st *Status) *change {
+		c := unitsChange("add-unit "+app, st, []string{app}, []string{})
+		c.before = nil
+		c.newUnits = map[string]int{app: n}
+		return c
+	})
 }
 
 // RemoveUnitOptions are the options of RemoveUnit. The zero value removes
@@ -72,8 +82,30 @@ func (j *Juju) RemoveUnit(ctx context.Context, units []string, opts *RemoveUnitO
 	a.boolean("--force", opts.Force)
 	a.boolean("--no-wait", opts.NoWait)
 	a.integer("--num-units", opts.NumUnits)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	apps := unitApps(units)
+	what := "remove-unit " + strings.Join(units, " ")
+	return j.trackedCall(ctx, what, apps, func() error {
+		_, err := j.run(ctx, call{args: a})
+		return err
+	}, func(st *Status) *change {
+		if opts.NumUnits > 0 {
+			return unitsChange(what, st, apps, nil)
+		}
+		return unitsChange(what, st, apps, units)
+	})
+}
+
+// unitApps returns the applications of unit names (an application name
+// stays as it is).
+func unitApps(units []string) []string {
+	var apps []string
+	for _, u := range units {
+		app, _, _ := strings.Cut(u, "/")
+		if !slices.Contains(apps, app) {
+			apps = append(apps, app)
+		}
+	}
+	return apps
 }
 
 // RemoveApplicationOptions are the options of RemoveApplication. The zero
@@ -104,8 +136,14 @@ func (j *Juju) RemoveApplication(ctx context.Context, apps []string, opts *Remov
 	a.boolean("--destroy-storage", opts.DestroyStorage)
 	a.boolean("--force", opts.Force)
 	a.boolean("--no-wait", opts.NoWait)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	what := "remove-application " + strings.Join(apps, " ")
+	return j.trackedCall(ctx, what, apps, func() error {
+		_, err := j.run(ctx, call{args: a})
+		return err
+	}, func(st *Status) *change {
+		j.changes().forgetApps(j.Model, apps)
+		return unitsChange(what, st, apps, nil)
+	})
 }
 
 // ExposeOptions are the options of Expose. The zero value exposes all of
@@ -178,6 +216,8 @@ func (j *Juju) Trust(ctx context.Context, app string, opts *TrustOptions) error 
 	a := argList{"trust", app}
 	a.boolean("--remove", opts.Remove)
 	a.str("--scope", opts.Scope)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	return j.trackedConfigCall(ctx, "trust "+app, app, func() error {
+		_, err := j.run(ctx, call{args: a})
+		return err
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -56,6 +57,18 @@ type Juju struct {
 	// Clock is the time source of Wait. Nil means the wall clock. Tests
 	// inject a fake (jujutesttest.Clock) to count polls without sleeping.
 	Clock Clock
+
+	// DisableChangeTracking stops mutating calls from reading status
+	// before they change the model, and so stops Wait from waiting for
+	// their effect (see Wait). Tests that check the exact commands run
+	// set it; a test that waits on something else than its own changes
+	// can use WithoutChangeTracking on that Wait instead.
+	DisableChangeTracking bool
+
+	// tracked holds the *changeLog of the changes made through this
+	// value and its copies, created on first use. atomic.Value has no
+	// lock to copy, so a Juju stays copyable.
+	tracked atomic.Value
 }
 
 // Command is one invocation of the CLI.

@@ -22,7 +22,9 @@ import (
 func cmdJuju(t *testing.T) (*jujutest.Juju, *jujutesttest.Runner) {
 	t.Helper()
 	r := jujutesttest.NewRunner(t)
-	return &jujutest.Juju{Model: "m", Runner: r}, r
+	// These tests check the exact commands run: the status reads of
+	// change tracking are tested in changes_test.go.
+	return &jujutest.Juju{Model: "m", Runner: r, DisableChangeTracking: true}, r
 }
 
 // cmdCtx returns a context that ends with the test.

@@ -96,6 +96,11 @@ func (j *Juju) AppConfig(ctx context.Context, app string) (map[string]any, error
 // Bools are written true/false, floats without an exponent, string slices
 // joined with commas, anything else with %v. Juju parses each value by the
 // option's type. An empty map does nothing.
+//
+// The change is tracked (see Wait): a later Wait does not return before
+// every unit of app has run config-changed, unless the new values equal
+// the old ones, in which case Juju runs no hook and there is nothing to
+// wait for.
 func (j *Juju) SetConfig(ctx context.Context, app string, values map[string]any) error {
 	if app == "" {
 		return errors.New("juju config: no application given")
@@ -109,12 +114,15 @@ func (j *Juju) SetConfig(ctx context.Context, app string, values map[string]any)
 		}
 	}
 	args := append([]string{"config", app}, keyValues(values)...)
-	_, err := j.run(ctx, call{args: args})
-	return err
+	return j.trackedConfigCall(ctx, "config "+app, app, func() error {
+		_, err := j.run(ctx, call{args: args})
+		return err
+	})
 }
 
 // ResetConfig runs "juju config <app> --reset k1,k2" to return options to
-// their defaults. No keys does nothing.
+// their defaults. No keys does nothing. The change is tracked as
+// SetConfig's is.
 func (j *Juju) ResetConfig(ctx context.Context, app string, keys ...string) error {
 	if app == "" {
 		return errors.New("juju config: no application given")
@@ -127,8 +135,10 @@ func (j *Juju) ResetConfig(ctx context.Context, app string, keys ...string) erro
 			return fmt.Errorf("juju config %s: invalid option name %q to reset: it must be non-empty, without '=', ',' or spaces", app, k)
 		}
 	}
-	_, err := j.run(ctx, call{args: []string{"config", app, "--reset", strings.Join(keys, ",")}})
-	return err
+	return j.trackedConfigCall(ctx, "config "+app+" --reset", app, func() error {
+		_, err := j.run(ctx, call{args: []string{"config", app, "--reset", strings.Join(keys, ",")}})
+		return err
+	})
 }
 
 // restoreTimeout bounds each command a test cleanup runs.

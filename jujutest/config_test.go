@@ -51,7 +51,7 @@ func TestSetAndResetConfig(t *testing.T) {
 	r := jujutesttest.NewRunner(t)
 	r.HandleOutput([]string{"config", "--model", "m", "tinyproxy", "debug=false", "port=8001", "ratio=0.5", "slug=a b"}, "")
 	r.HandleOutput([]string{"config", "--model", "m", "tinyproxy", "--reset", "port,slug"}, "")
-	j := &jujutest.Juju{Model: "m", Runner: r}
+	j := &jujutest.Juju{Model: "m", Runner: r, DisableChangeTracking: true}
 	ctx := t.Context()
 	if err := j.SetConfig(ctx, "tinyproxy", map[string]any{"slug": "a b", "port": 8001, "debug": false, "ratio": 0.5}); err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestTempConfigRestores(t *testing.T) {
 	r.HandleOutput(set, "")
 	r.HandleOutput(restore, "")
 	r.HandleOutput(reset, "")
-	j := &jujutest.Juju{Model: "m", Runner: r}
+	j := &jujutest.Juju{Model: "m", Runner: r, DisableChangeTracking: true}
 	t.Run("inner", func(t *testing.T) {
 		j.TempConfig(t, "tinyproxy", map[string]any{"port": 9000, "slug": "changed", "upstream": "http://x/"})
 		if got := r.Args(); len(got) != 2 || !slices.Equal(got[1], set) {

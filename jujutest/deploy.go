@@ -115,8 +115,58 @@ func (j *Juju) deploy(ctx context.Context, files *tempFiles, charm string, opts 
 	a.list("--to", opts.To)
 	a.boolean("--trust", opts.Trust)
 
-	_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
+	if err := j.run1(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)}); err != nil {
+		return err
+	}
+	if j.tracking() {
+		j.trackDeploy(charm, opts)
+	}
+	return nil
+}
+
+// run1 runs a CLI command for its effect only.
+func (j *Juju) run1(ctx context.Context, c call) error {
+	_, err := j.run(ctx, c)
 	return err
+}
+
+// trackDeploy records a deploy for Wait: the application must appear and,
+// unless the charm is a subordinate (whose units come with relations), its
+// new units must start. A new application has no state from before the
+// change, so no status is read first. The application's name is App, the
+// charm's name for a Charmhub charm, or the name in a local charm's
+// metadata; a local charm whose metadata cannot be read is tracked only
+// when App is set.
+func (j *Juju) trackDeploy(charm string, opts *DeployOptions) {
+	app, sub := opts.App, false
+	if local, ok := localCharm(charm); ok {
+		name, subordinate, err := localCharmInfo(local)
+		if err != nil && app == "" {
+			j.logf("change tracking: deploy %s: cannot read the charm's name, so Wait will not wait for its units: %v", charm, err)
+			return
+		}
+		if app == "" {
+			app = name
+		}
+		sub = subordinate
+	} else if app == "" {
+		app = charmhubName(charm)
+	}
+	c := &change{what: "deploy " + app, appear: []string{app}}
+	if !sub {
+		c.newUnits = map[string]int{app: max(opts.NumUnits, 1)}
+	}
+	j.changes().add(j.Model, c)
+}
+
+// charmhubName returns the charm name of a Charmhub reference such as
+// "ch:postgresql" or "postgresql".
+func charmhubName(charm string) string {
+	_, name, ok := strings.Cut(charm, ":")
+	if !ok {
+		name = charm
+	}
+	return name
 }
 
 // localCharm reports whether charm names a local charm and returns the
@@ -226,6 +276,11 @@ func (j *Juju) Refresh(ctx context.Context, app string, opts *RefreshOptions) er
 	kvFlags(&a, "--storage", opts.Storage)
 	a.boolean("--trust", opts.Trust)
 
-	_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
-	return err
+	what := "refresh " + app
+	return j.trackedCall(ctx, what, []string{app}, func() error {
+		_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
+		return err
+	}, func(st *Status) *change {
+		return unitsChange(what, st, []string{app}, nil)
+	})
 }

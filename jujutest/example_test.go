@@ -86,8 +86,73 @@ func ExampleJuju_Wait() {
 	// Output:
 	// wait: +0s tinyproxy: active
 	// wait: +0s tinyproxy/0: active
-	// wait: ready after 2s (3 polls)
+	// wait: ready after 0s (1 polls)
 	// active
+}
+
+// A Wait right after a change does not return on the status from before
+// it: SetConfig read the unit's agent status first, and Wait passes over
+// the stale "active" until the agent has run config-changed.
+func ExampleJuju_Wait_changeTracking() {
+	configBefore := `{"application":"tinyproxy","settings":{"slug":{"source":"default","type":"string","value":"example"}}}`
+	configAfter := `{"application":"tinyproxy","settings":{"slug":{"source":"user","type":"string","value":"demo"}}}`
+	idle := func(since string) string {
+		return strings.Replace(exampleStatus, `"juju-status":{"current":"idle"}`, `"juju-status":{"current":"idle","since":"`+since+`"}`, 1)
+	}
+	polls := []string{
+		idle("07 Dec 2026 11:59:58Z"), // read by SetConfig, before the change
+		idle("07 Dec 2026 11:59:58Z"), // stale: config-changed has not run yet
+		strings.Replace(exampleStatus, `"juju-status":{"current":"idle"}`,
+			`"juju-status":{"current":"executing","message":"running config-changed hook","since":"07 Dec 2026 12:00:00Z"}`, 1),
+		idle("07 Dec 2026 12:00:00Z"),
+	}
+	config := configBefore
+	juju := &jujutest.Juju{
+		Model: "demo",
+		Runner: jujutest.RunnerFunc(func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
+			switch line := strings.Join(cmd.Args, " "); line {
+			case "status --model demo tinyproxy --format json", "status --model demo --format json":
+				out := polls[0]
+				if len(polls) > 1 {
+					polls = polls[1:]
+				}
+				return stdout(out), nil
+			case "config --model demo --format json tinyproxy":
+				return stdout(config), nil
+			case "config --model demo tinyproxy slug=demo":
+				config = configAfter
+				return stdout(""), nil
+			default:
+				return jujutest.Result{Stderr: []byte("ERROR unexpected command " + line + "\n"), ExitCode: 2}, nil
+			}
+		}),
+		Logf: func(format string, args ...any) {
+			if strings.HasPrefix(format, "wait:") {
+				fmt.Printf(format+"\n", args...)
+			}
+		},
+		Clock: jujutesttest.NewClock(),
+	}
+	ctx := context.Background()
+	if err := juju.SetConfig(ctx, "tinyproxy", map[string]any{"slug": "demo"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("pending changes:", juju.PendingChanges())
+	st, err := juju.Wait(ctx, jujutest.And(jujutest.AllActive("tinyproxy"), jujutest.AllAgentsIdle("tinyproxy")))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.Units("tinyproxy")["tinyproxy/0"].JujuStatus.Since, "pending changes:", juju.PendingChanges())
+	// Output:
+	// pending changes: 1
+	// wait: +0s tinyproxy: active
+	// wait: +0s tinyproxy/0: active
+	// wait: +0s waiting for tracked changes: config tinyproxy: tinyproxy/0 (agent still idle since 07 Dec 2026 11:59:58Z)
+	// wait: +10ms config tinyproxy: reached its units
+	// wait: ready after 30ms (3 polls)
+	// 07 Dec 2026 12:00:00Z pending changes: 0
 }
 
 // When the error condition holds, Wait stops at once with a *WaitError that
@@ -132,7 +197,10 @@ func ExampleJuju_Config() {
 
 func ExampleJuju_SetConfig() {
 	juju := &jujutest.Juju{
-		Model: "demo",
+		// Without this, SetConfig also reads the config and status before
+		// the change, for Wait (see ExampleJuju_Wait_changeTracking).
+		DisableChangeTracking: true,
+		Model:                 "demo",
 		Runner: cannedCLI(true, map[string]jujutest.Result{
 			"config --model demo tinyproxy debug=true ratio=0.5 slug=demo": stdout(""),
 			"config --model demo tinyproxy --reset debug,slug":             stdout(""),

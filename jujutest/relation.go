@@ -26,8 +26,20 @@ func (j *Juju) Integrate(ctx context.Context, app1, app2 string, opts *Integrate
 	}
 	a := argList{"integrate", app1, app2}
 	a.list("--via", opts.Via)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	return j.relationCall(ctx, a, app1, app2)
+}
+
+// relationCall runs integrate or remove-relation, tracking the change on
+// the units of both local applications, where relation hooks run.
+func (j *Juju) relationCall(ctx context.Context, a argList, app1, app2 string) error {
+	apps := relationApps(app1, app2)
+	what := a[0] + " " + app1 + " " + app2
+	return j.trackedCall(ctx, what, apps, func() error {
+		_, err := j.run(ctx, call{args: a})
+		return err
+	}, func(st *Status) *change {
+		return unitsChange(what, st, apps, nil)
+	})
 }
 
 // RemoveRelationOptions are the options of RemoveRelation.
@@ -47,6 +59,5 @@ func (j *Juju) RemoveRelation(ctx context.Context, app1, app2 string, opts *Remo
 	}
 	a := argList{"remove-relation", app1, app2}
 	a.boolean("--force", opts.Force)
-	_, err := j.run(ctx, call{args: a})
-	return err
+	return j.relationCall(ctx, a, app1, app2)
 }

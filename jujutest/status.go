@@ -412,6 +412,12 @@ const (
 	StatusWaiting     = "waiting"
 	StatusUnknown     = "unknown"
 	StatusIdle        = "idle"
+	// StatusExecuting is the agent status while a hook, an action or a
+	// "juju exec" runs.
+	StatusExecuting = "executing"
+	// StatusAllocating is the agent status of a unit whose agent has not
+	// started yet.
+	StatusAllocating = "allocating"
 	// StatusFailed is the Current of an entity Juju reported with a
 	// status-error instead of its status.
 	StatusFailed = "failed"

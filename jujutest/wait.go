@@ -13,14 +13,27 @@ import (
 
 // Wait defaults.
 const (
-	// DefaultWaitDelay is the pause between two polls of Wait.
+	// DefaultWaitDelay is the longest pause between two polls of Wait, and
+	// the pause between the polls that confirm a ready status when
+	// WithSuccesses asks for more than one.
 	DefaultWaitDelay = time.Second
 	// DefaultWaitSuccesses is how many consecutive polls the ready
-	// condition must hold for.
-	DefaultWaitSuccesses = 3
+	// condition must hold for. One is enough: change tracking, not
+	// repetition, is what keeps Wait from passing on a state from before
+	// a change.
+	DefaultWaitSuccesses = 1
 	// DefaultWaitStatusFailures is how many consecutive "juju status"
 	// failures Wait tolerates before it gives up.
 	DefaultWaitStatusFailures = 3
+)
+
+// Adaptive polling: the first pause is firstPollPause, each next one twice
+// the last, up to the time a poll itself takes (so a slow controller is
+// polled about once per round trip), but at least minPollCap and at most
+// DefaultWaitDelay.
+const (
+	firstPollPause = 10 * time.Millisecond
+	minPollCap     = 50 * time.Millisecond
 )
 
 // WaitOption adjusts one Wait call.
@@ -28,11 +41,13 @@ type WaitOption func(*waitConfig)
 
 type waitConfig struct {
 	timeout     time.Duration
-	delay       time.Duration
+	delay       time.Duration // fixed pause; 0 with delaySet false: adaptive
+	delaySet    bool
 	successes   int
 	failures    int
 	errCond     Condition
 	statusOpts  StatusOptions
+	untracked   bool
 	invalidOpts []string
 }
 
@@ -42,20 +57,24 @@ func WithTimeout(d time.Duration) WaitOption {
 	return func(c *waitConfig) { c.timeout = d }
 }
 
-// WithDelay sets the pause between polls (default DefaultWaitDelay).
+// WithDelay sets a fixed pause between polls, as Jubilant's delay does.
+// Without it the pace adapts: quick polls at first (10 ms, 20 ms, ...),
+// backing off to the time one "juju status" takes, between 50 ms and
+// DefaultWaitDelay.
 func WithDelay(d time.Duration) WaitOption {
 	return func(c *waitConfig) {
 		if d < 0 {
 			c.invalidOpts = append(c.invalidOpts, fmt.Sprintf("WithDelay(%v): the delay must be >= 0", d))
 		}
-		c.delay = d
+		c.delay, c.delaySet = d, true
 	}
 }
 
 // WithSuccesses sets how many consecutive polls the ready condition must
-// hold for before Wait returns (default DefaultWaitSuccesses). More
-// successes guard against passing on a state from before the change being
-// waited for.
+// hold for before Wait returns (default DefaultWaitSuccesses, 1), with
+// Jubilant's meaning: the confirming polls are WithDelay apart
+// (DefaultWaitDelay when no delay is given), so that the status must stay
+// ready for that long.
 func WithSuccesses(n int) WaitOption {
 	return func(c *waitConfig) {
 		if n < 1 {
@@ -70,6 +89,14 @@ func WithSuccesses(n int) WaitOption {
 // usual choice.
 func WithError(cond Condition) WaitOption {
 	return func(c *waitConfig) { c.errCond = cond }
+}
+
+// WithoutChangeTracking makes this Wait return on the ready condition
+// alone, even when changes made through the Juju have not yet been seen to
+// reach their units, for a test that waits on something else than its own
+// changes. The changes stay pending for later waits.
+func WithoutChangeTracking() WaitOption {
+	return func(c *waitConfig) { c.untracked = true }
 }
 
 // WithStatusFailures sets how many consecutive "juju status" failures Wait
@@ -154,6 +181,9 @@ type TimeoutError struct {
 	Status *Status
 	// LastErr is the error of the last poll, if it failed.
 	LastErr error
+	// Awaiting says which tracked changes had not yet been seen to reach
+	// their units, if any.
+	Awaiting string
 }
 
 // Error says how long Wait waited and summarizes the last status.
@@ -162,6 +192,9 @@ func (e *TimeoutError) Error() string {
 	fmt.Fprintf(&b, "wait: timed out after %s (timeout %s, %d polls)", round(e.Elapsed), e.Limit, e.Polls)
 	if e.LastErr != nil {
 		fmt.Fprintf(&b, "; last poll failed: %v", e.LastErr)
+	}
+	if e.Awaiting != "" {
+		fmt.Fprintf(&b, "; tracked changes not yet seen on their units: %s", e.Awaiting)
 	}
 	if e.Status != nil {
 		b.WriteString("; last status:\n")
@@ -176,13 +209,30 @@ func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 // Timeout reports true, like net.Error.
 func (e *TimeoutError) Timeout() bool { return true }
 
-// Wait polls "juju status" until ready holds on consecutive polls, and
-// returns the last status.
+// Wait polls "juju status" until ready holds, and returns the last status.
 //
-// The first poll is immediate, then one every WithDelay. On each poll the
-// error condition (WithError), if any, is checked first: when it holds,
-// Wait returns a *WaitError. When ready has held on WithSuccesses
-// consecutive polls, Wait returns the status. When the timeout (WithTimeout,
+// Change tracking: Wait also waits until every change made through j (or a
+// copy of it) on its model, by Deploy, AddUnit, RemoveUnit,
+// RemoveApplication, SetConfig, ResetConfig, TempConfig, Trust, Refresh,
+// Integrate and RemoveRelation, has been seen to reach the units it
+// concerns, so that it cannot return on the status from before the change
+// (the stale "active" a Wait right after "juju config" would otherwise
+// see). Each such call reads the status just before it changes the model;
+// a unit has reached the change once its agent status has moved on from
+// that state (see changes.go for the exact rule and why it is safe against
+// clock skew). A config change that leaves the values as they were fires
+// no hook in Juju and holds nothing back. WithoutChangeTracking turns this
+// off for one Wait, Juju.DisableChangeTracking for every call.
+//
+// Pace: the first poll is immediate; then the pauses grow from 10 ms to
+// the time a "juju status" takes (at least 50 ms, at most
+// DefaultWaitDelay), so Wait returns within a poll or two of the model
+// settling. WithDelay fixes the pause instead, and WithSuccesses(n) with
+// n > 1 needs the ready condition on n consecutive polls, the confirming
+// ones WithDelay (default DefaultWaitDelay) apart: Jubilant's meaning.
+//
+// On each poll the error condition (WithError), if any, is checked first:
+// when it holds, Wait returns a *WaitError. When the timeout (WithTimeout,
 // Juju.WaitTimeout or DefaultWaitTimeout) passes first, or ctx's deadline
 // does, Wait returns a *TimeoutError with the last status. When ctx is
 // canceled, it returns promptly with an error wrapping ctx.Err(). A failed
@@ -192,11 +242,12 @@ func (e *TimeoutError) Timeout() bool { return true }
 // hung CLI cannot outlast it.
 //
 // Wait logs through Logf the changes it sees (an application or unit that
-// appears, disappears or changes its status or message), not every poll.
+// appears, disappears or changes its status or message) and each tracked
+// change it sees reach its units, not every poll; and how long it waited
+// and how many polls it made, however it ends.
 func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*Status, error) {
 	cfg := waitConfig{
 		timeout:   j.WaitTimeout,
-		delay:     DefaultWaitDelay,
 		successes: DefaultWaitSuccesses,
 		failures:  DefaultWaitStatusFailures,
 	}
@@ -215,6 +266,8 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 	if len(cfg.invalidOpts) > 0 {
 		return nil, fmt.Errorf("wait: %s", strings.Join(cfg.invalidOpts, "; "))
 	}
+	tracked := !cfg.untracked && j.tracking()
+	changes := j.changes()
 
 	clock := j.clock()
 	start := clock.Now()
@@ -229,7 +282,10 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 		polls    int
 		ok       int
 		failures int
+		awaiting string // what tracked changes await, as last logged
+		pause    = firstPollPause
 	)
+	elapsed := func() time.Duration { return round(clock.Now().Sub(start)) }
 	// The limit reported on timeout: the wait's timeout, or the time left
 	// to ctx's deadline if that is shorter.
 	limit := cfg.timeout
@@ -237,18 +293,28 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 		limit = time.Until(d).Round(time.Millisecond)
 	}
 	timeout := func() error {
-		return &TimeoutError{Limit: limit, Elapsed: clock.Now().Sub(start), Polls: polls, Status: last, LastErr: lastErr}
+		j.logf("wait: timed out after %s (%d polls)", elapsed(), polls)
+		if awaiting != "" {
+			j.logf("wait: tracked changes not yet seen on their units: %s", awaiting)
+		}
+		return &TimeoutError{Limit: limit, Elapsed: clock.Now().Sub(start), Polls: polls, Status: last, LastErr: lastErr, Awaiting: awaiting}
+	}
+	canceled := func() error {
+		j.logf("wait: canceled after %s (%d polls)", elapsed(), polls)
+		return fmt.Errorf("wait: %w (after %s, %d polls)", ctx.Err(), elapsed(), polls)
 	}
 	for {
 		if clock.Now().Sub(start) >= cfg.timeout {
 			return last, timeout()
 		}
+		pollStart := clock.Now()
 		st, err := j.status(pollCtx, cfg.statusOpts, true)
+		pollTime := clock.Now().Sub(pollStart)
 		polls++
 		if err != nil {
 			switch {
 			case errors.Is(ctx.Err(), context.Canceled):
-				return last, fmt.Errorf("wait: %w (after %s, %d polls)", ctx.Err(), round(clock.Now().Sub(start)), polls)
+				return last, canceled()
 			case pollCtx.Err() != nil:
 				lastErr = err
 				return last, timeout()
@@ -256,32 +322,57 @@ func (j *Juju) Wait(ctx context.Context, ready Condition, opts ...WaitOption) (*
 			failures++
 			lastErr = err
 			if failures >= cfg.failures {
+				j.logf("wait: gave up after %s (%d polls): juju status failed %d times in a row", elapsed(), polls, failures)
 				return last, fmt.Errorf("wait: juju status failed %d times in a row: %w", failures, err)
 			}
-			j.logf("wait: +%s juju status failed (%d of %d tolerated): %v", round(clock.Now().Sub(start)), failures, cfg.failures-1, err)
+			j.logf("wait: +%s juju status failed (%d of %d tolerated): %v", elapsed(), failures, cfg.failures-1, err)
 			ok = 0
 		} else {
 			failures, lastErr = 0, nil
 			if j.Logf != nil {
-				logTransitions(j.Logf, round(clock.Now().Sub(start)), last, st)
+				logTransitions(j.Logf, elapsed(), last, st)
 			}
 			last = st
+			pendingLeft := false
+			if tracked {
+				waiting := changes.observe(j.Model, st, func(c *change) {
+					j.logf("wait: +%s %s: reached its units", elapsed(), c.what)
+				})
+				pendingLeft = len(waiting) > 0
+				if now := strings.Join(waiting, "; "); now != awaiting {
+					if now != "" {
+						j.logf("wait: +%s waiting for tracked changes: %s", elapsed(), now)
+					}
+					awaiting = now
+				}
+			}
 			if cfg.errCond != nil && cfg.errCond(st) {
+				j.logf("wait: error condition met after %s (%d polls)", elapsed(), polls)
 				return st, &WaitError{Status: st, Elapsed: clock.Now().Sub(start), Polls: polls}
 			}
-			if ready(st) {
+			if ready(st) && !pendingLeft {
 				ok++
 				if ok >= cfg.successes {
-					j.logf("wait: ready after %s (%d polls)", round(clock.Now().Sub(start)), polls)
+					j.logf("wait: ready after %s (%d polls)", elapsed(), polls)
 					return st, nil
 				}
 			} else {
 				ok = 0
 			}
 		}
-		if err := clock.Sleep(pollCtx, cfg.delay); err != nil {
+		var d time.Duration
+		switch {
+		case cfg.delaySet:
+			d = cfg.delay
+		case ok > 0:
+			d = DefaultWaitDelay // confirming polls keep Jubilant's pace
+		default:
+			d = pause
+			pause = min(2*pause, max(minPollCap, min(pollTime, DefaultWaitDelay)))
+		}
+		if err := clock.Sleep(pollCtx, d); err != nil {
 			if errors.Is(ctx.Err(), context.Canceled) {
-				return last, fmt.Errorf("wait: %w (after %s, %d polls)", ctx.Err(), round(clock.Now().Sub(start)), polls)
+				return last, canceled()
 			}
 			return last, timeout()
 		}

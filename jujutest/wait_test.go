@@ -64,10 +64,10 @@ func waitJuju(t *testing.T) (*jujutest.Juju, *jujutesttest.Runner, *jujutesttest
 	return &jujutest.Juju{Model: "m", Runner: r, Clock: clock, Logf: logs.logf}, r, clock, logs
 }
 
-func TestWaitReadyAfterSuccesses(t *testing.T) {
+func TestWaitReturnsOnFirstReadyPoll(t *testing.T) {
 	t.Parallel()
 	j, r, clock, _ := waitJuju(t)
-	r.HandleSequence(statusArgs, waiting, active)
+	r.HandleSequence(statusArgs, waiting, waiting, active)
 	st, err := j.Wait(t.Context(), jujutest.AllActive())
 	if err != nil {
 		t.Fatal(err)
@@ -75,12 +75,12 @@ func TestWaitReadyAfterSuccesses(t *testing.T) {
 	if !jujutest.AllActive()(st) {
 		t.Errorf("returned status is not active:\n%s", st)
 	}
-	// 1 waiting poll, then 3 consecutive active ones.
-	if n := r.Count(statusArgs); n != 4 {
-		t.Errorf("%d polls, want 4", n)
+	// No change was made through j: the first active poll is enough.
+	if n := r.Count(statusArgs); n != 3 {
+		t.Errorf("%d polls, want 3", n)
 	}
-	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{time.Second, time.Second, time.Second}) {
-		t.Errorf("sleeps = %v, want three of 1s", got)
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}) {
+		t.Errorf("sleeps = %v, want the quick first pauses 10ms, 20ms", got)
 	}
 	for _, c := range r.Calls() {
 		if c.Deadline.IsZero() {
@@ -102,6 +102,50 @@ func TestWaitSuccessesReset(t *testing.T) {
 	}
 }
 
+func TestWaitPollPace(t *testing.T) {
+	t.Parallel()
+	// Without WithDelay the pauses double from 10ms up to the time a poll
+	// takes, at least 50ms and at most DefaultWaitDelay.
+	for _, tc := range []struct {
+		pollTime time.Duration
+		want     []time.Duration
+	}{
+		{0, []time.Duration{10, 20, 40, 50, 50, 50}},
+		{300 * time.Millisecond, []time.Duration{10, 20, 40, 80, 160, 300, 300}},
+		{5 * time.Second, []time.Duration{10, 20, 40, 80, 160, 320, 640, 1000, 1000}},
+	} {
+		j, r, clock, _ := waitJuju(t)
+		n := 0
+		r.HandleFunc(statusArgs, func(context.Context, jujutest.Command) (jujutest.Result, error) {
+			clock.Advance(tc.pollTime)
+			n++
+			if n > len(tc.want) {
+				return active, nil
+			}
+			return waiting, nil
+		})
+		if _, err := j.Wait(t.Context(), jujutest.AllActive(), jujutest.WithTimeout(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		var want []time.Duration
+		for _, ms := range tc.want {
+			want = append(want, ms*time.Millisecond)
+		}
+		if got := clock.Sleeps(); !slices.Equal(got, want) {
+			t.Errorf("polls taking %v: sleeps = %v, want %v", tc.pollTime, got, want)
+		}
+	}
+	// WithSuccesses(3) alone: confirming polls DefaultWaitDelay apart.
+	j, r, clock, _ := waitJuju(t)
+	r.HandleSequence(statusArgs, waiting, active)
+	if _, err := j.Wait(t.Context(), jujutest.AllActive(), jujutest.WithSuccesses(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := clock.Sleeps(), []time.Duration{10 * time.Millisecond, time.Second, time.Second}; !slices.Equal(got, want) {
+		t.Errorf("WithSuccesses(3): sleeps = %v, want %v", got, want)
+	}
+}
+
 func TestWaitDefaultTimeout(t *testing.T) {
 	t.Parallel()
 	j, r, clock, _ := waitJuju(t)
@@ -115,18 +159,19 @@ func TestWaitDefaultTimeout(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Error("TimeoutError should match context.DeadlineExceeded")
 	}
-	// 3 minutes at one poll a second, as Jubilant.
-	if n := r.Count(statusArgs); n != 180 || te.Polls != 180 {
-		t.Errorf("%d polls (error says %d), want 180", n, te.Polls)
+	// 3 minutes: pauses of 10, 20, 40ms, then 50ms (polls take no time
+	// on the fake clock): polls at 0, 10, 30ms, then every 50ms from 70ms.
+	if n := r.Count(statusArgs); n != 3602 || te.Polls != 3602 {
+		t.Errorf("%d polls (error says %d), want 3602", n, te.Polls)
 	}
-	if got := clock.Now().Sub(start); got != 3*time.Minute {
+	if got := clock.Now().Sub(start); got < 3*time.Minute || got > 3*time.Minute+50*time.Millisecond {
 		t.Errorf("fake time passed = %v, want 3m", got)
 	}
 	if st == nil || te.Status == nil || !st.Equal(te.Status) {
 		t.Error("Wait should return the last status with the timeout")
 	}
 	msg := err.Error()
-	for _, want := range []string{"timed out after 3m0s", "180 polls", "app app: waiting (installing)", "app/0: workload waiting (installing), agent idle"} {
+	for _, want := range []string{"timed out after 3m0s", "3602 polls", "app app: waiting (installing)", "app/0: workload waiting (installing), agent idle"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("timeout message lacks %q:\n%s", want, msg)
 		}
@@ -141,8 +186,8 @@ func TestWaitTimeoutOptions(t *testing.T) {
 	if _, err := j.Wait(t.Context(), jujutest.AllActive()); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v", err)
 	}
-	if n := r.Count(statusArgs); n != 10 {
-		t.Errorf("Juju.WaitTimeout 10s: %d polls, want 10", n)
+	if n := r.Count(statusArgs); n != 202 {
+		t.Errorf("Juju.WaitTimeout 10s: %d polls, want 202", n)
 	}
 	j2, r2, _, _ := waitJuju(t)
 	r2.HandleSequence(statusArgs, waiting)
@@ -196,8 +241,8 @@ func TestWaitRetriesTransientStatusFailure(t *testing.T) {
 	if _, err := j.Wait(t.Context(), jujutest.AllActive()); err != nil {
 		t.Fatalf("two failures then success: %v", err)
 	}
-	if n := r.Count(statusArgs); n != 5 {
-		t.Errorf("%d polls, want 5", n)
+	if n := r.Count(statusArgs); n != 3 {
+		t.Errorf("%d polls, want 3", n)
 	}
 	if !slices.ContainsFunc(logs.get(), func(l string) bool { return strings.Contains(l, "juju status failed (1 of 2 tolerated)") }) {
 		t.Errorf("no log of the failure: %q", logs.get())
@@ -289,11 +334,11 @@ func TestWaitLogsTransitions(t *testing.T) {
 	want := []string{
 		"wait: +0s app: waiting (installing)",
 		"wait: +0s app/0: waiting (installing)",
-		"wait: +2s app: waiting (installing) -> active",
-		"wait: +2s app/0: waiting (installing) -> active",
-		"wait: +2s app/1: maintenance",
-		"wait: +3s app/1: gone",
-		"wait: ready after 5s (6 polls)",
+		"wait: +30ms app: waiting (installing) -> active",
+		"wait: +30ms app/0: waiting (installing) -> active",
+		"wait: +30ms app/1: maintenance",
+		"wait: +70ms app/1: gone",
+		"wait: ready after 70ms (4 polls)",
 	}
 	if got := logs.get(); !slices.Equal(got, want) {
 		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
