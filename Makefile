@@ -16,11 +16,12 @@ INTEGRATION_TIMEOUT ?= 40m
 
 all: build test
 
-## build: compile everything, the charm's dispatch and bin/juju-local (+ its core, bin/juju-local-core)
+## build: compile everything, the charm's dispatch, bin/juju-local (+ its core,
+## bin/juju-local-core) and bin/jujutest (jujutest wait, for scripts)
 build:
 	$(GO) build ./...
 	cd charm && $(GO) build ./...
-	$(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core
+	$(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core ./cmd/jujutest
 
 ## test: unit tests of the charm, jujutest, the packer and the local backend
 ## (the workload test needs root and apt; it skips with a reason otherwise)
