@@ -7,15 +7,14 @@ replace github.com/canonical/jujutest/charm => ./charm
 replace gopkg.in/yaml.v2 => github.com/juju/yaml/v2 v2.0.0
 
 require (
+	github.com/go-json-experiment/json v0.0.0-20250725192818-e39067aee2d2
 	github.com/juju/charm/v12 v12.1.1
 	github.com/juju/juju v0.0.0-20251015133347-17876b918429
 	github.com/juju/names/v5 v5.0.0
-	gotest.tools/v3 v3.5.2
 )
 
 require (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
-	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2 // indirect
 )
 

@@ -137,3 +137,64 @@ func benchStatus(b *testing.B, getStatus func() (*jujutest.Status, error)) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2])/float64(time.Millisecond), "median-ms")
 }
+
+// BenchmarkWaitReaction measures how soon Wait returns after the model
+// settles: a stand-in CLI (a shell script that cats a small status
+// document) answers "waiting" until, at a known moment 300 ms into each
+// wait, the document is atomically replaced by an active one. It reports
+// the median delay from that moment to Wait's return as "reaction-ms"
+// (target: <= 150 ms), and the spawn of the stand-in alone as
+// "poll-floor-ms", the floor of any reaction.
+func BenchmarkWaitReaction(b *testing.B) {
+	dir := b.TempDir()
+	doc := filepath.Join(dir, "status.json")
+	waitingDoc := statusDoc("waiting:installing", "waiting:installing").Stdout
+	activeDoc := statusDoc("active", "active").Stdout
+	cli := filepath.Join(dir, "juju")
+	if err := os.WriteFile(cli, []byte("#!/bin/sh\nexec cat "+doc+"\n"), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	put := func(data []byte) {
+		tmp := doc + ".tmp"
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			b.Error(err)
+			return
+		}
+		if err := os.Rename(tmp, doc); err != nil {
+			b.Error(err)
+		}
+	}
+	j := &jujutest.Juju{Model: "m", CLIBinary: cli}
+	ctx := context.Background()
+
+	var floor []time.Duration
+	put(activeDoc)
+	for range 10 {
+		start := time.Now()
+		if _, err := j.Status(ctx); err != nil {
+			b.Fatal(err)
+		}
+		floor = append(floor, time.Since(start))
+	}
+
+	const settleAfter = 300 * time.Millisecond
+	var reactions []time.Duration
+	for b.Loop() {
+		put(waitingDoc)
+		settled := make(chan time.Time, 1)
+		timer := time.AfterFunc(settleAfter, func() { put(activeDoc); settled <- time.Now() })
+		if _, err := j.Wait(ctx, jujutest.AllActive("app"), jujutest.WithTimeout(30*time.Second)); err != nil {
+			b.Fatal(err)
+		}
+		done := time.Now()
+		timer.Stop()
+		at := <-settled
+		reactions = append(reactions, done.Sub(at))
+	}
+	median := func(ds []time.Duration) float64 {
+		slices.Sort(ds)
+		return float64(ds[len(ds)/2]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(median(reactions), "reaction-ms")
+	b.ReportMetric(median(floor), "poll-floor-ms")
+}

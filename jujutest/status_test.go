@@ -155,14 +155,15 @@ func TestParseStatusErrors(t *testing.T) {
 func TestParseStatusBadInput(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, in, want string }{
-		{"empty", ``, "want the status object"},
-		{"array", `[]`, "want the status object"},
-		{"truncated", `{"model":{"name":"x"`, "end of input"},
-		{"trailing", `{"model":{}} x`, "after the status object"},
-		{"wrong type", `{"applications":{"a":{"charm-rev":"x"}}}`, "want a number"},
-		{"bad literal", `{"applications":{"a":{"exposed":tru}}}`, "want true"},
-		{"missing colon", `{"model" {}}`, "want ':'"},
-		{"bad skip", `{"unknown":[1,}`, "want a value"},
+		{"empty", ``, "want an object, got nothing"},
+		{"array", `[]`, "want an object, got an array"},
+		{"null", `null`, "want an object, got null"},
+		{"truncated", `{"model":{"name":"x"`, "unexpected EOF"},
+		{"trailing", `{"model":{}} x`, "after top-level value"},
+		{"wrong type", `{"applications":{"a":{"charm-rev":"x"}}}`, "cannot unmarshal JSON string into Go int"},
+		{"bad literal", `{"applications":{"a":{"exposed":tru}}}`, "in literal true"},
+		{"missing colon", `{"model" {}}`, "expecting ':'"},
+		{"bad skip", `{"unknown":[1,}`, "at start of value"},
 	} {
 		_, err := jujutest.ParseStatus([]byte(tc.in))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
