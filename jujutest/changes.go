@@ -38,13 +38,15 @@ import (
 //     keeps "since" when a status is set to what it already is, so "since"
 //     moves only on a real transition. update-status runs without a
 //     transition, so a periodic hook never looks like a change.
-//   - A unit that was not executing before the change has reached it once
-//     its agent status (current, message, since) differs from before.
-//   - A unit that was executing before the change (a hook of an earlier
-//     change still running) has reached it once it is seen not executing,
-//     with a status different from before: the change's hook was queued
-//     behind the running one, and the uniter goes idle only when nothing
-//     is queued.
+//   - A unit has reached the change once its agent status (current,
+//     message, since) differs from the one before the change and it is not
+//     executing: the change's hook has run to its end, so the workload
+//     status is the one that hook set. A unit seen executing has only
+//     started (a charm that sets no maintenance status during
+//     config-changed still shows its old "active" then). A unit that was
+//     already executing before the change (a hook of an earlier change)
+//     is the same case: the change's hook is queued behind the running
+//     one, and the uniter goes idle only when nothing is queued.
 //   - A new unit (deploy, add-unit) has reached it once its agent has left
 //     "allocating": the uniter has started and runs the change's hooks
 //     before it goes idle.
@@ -120,12 +122,10 @@ func (c *change) reached(st *Status) (bool, string) {
 			delete(c.before, name) // gone: nothing to wait for
 			continue
 		}
-		now := markOf(u)
-		moved := now != was
-		if was.current == StatusExecuting {
-			moved = moved && now.current != StatusExecuting
-		}
-		if moved {
+		// Moved on, and not in the middle of a hook: a unit seen executing
+		// has started the change's hook but may not have finished it, and
+		// its workload status is not yet the one the hook will set.
+		if now := markOf(u); now != was && now.current != StatusExecuting {
 			delete(c.before, name)
 			continue
 		}

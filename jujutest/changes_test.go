@@ -91,13 +91,13 @@ func TestWaitAfterConfigSkipsStaleActive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// AllActive held on every poll; only the fourth saw the hook, so the
-	// fourth is the first Wait may return on.
-	if n := r.Count(statusArgs); n != 4 {
-		t.Errorf("%d polls, want 4 (three stale, then the executing one)", n)
+	// AllActive held on every poll; the fourth saw the hook running, the
+	// fifth is the first after it: the first Wait may return on.
+	if n := r.Count(statusArgs); n != 5 {
+		t.Errorf("%d polls, want 5 (three stale, one executing, then idle)", n)
 	}
-	if got := st.Units("app")["app/0"].JujuStatus.Current; got != jujutest.StatusExecuting {
-		t.Errorf("returned agent %q, want the first status after the change", got)
+	if got := st.Units("app")["app/0"].JujuStatus; got.Current != jujutest.StatusIdle || got.Since != idleAfter.since {
+		t.Errorf("returned agent %+v, want idle after the hook", got)
 	}
 	if n := j.PendingChanges(); n != 0 {
 		t.Errorf("%d pending changes after Wait, want 0", n)
@@ -162,9 +162,9 @@ func TestWaitAfterConfigFlapping(t *testing.T) {
 	if err := j.SetConfig(t.Context(), "app", map[string]any{"slug": "new"}); err != nil {
 		t.Fatal(err)
 	}
-	// The hook ran (since moved), the workload flaps between active and
-	// maintenance: Wait returns on the first active poll after the change
-	// was seen, not on the stale one before it.
+	// The workload flaps between active and maintenance while the hook
+	// runs: Wait returns on the first active poll after the hook, not on
+	// the stale one before it nor on the active one during it.
 	maint := agentUnit{"maintenance:restarting", "executing:running config-changed hook", "07 Dec 2026 12:00:06Z"}
 	r.HandleSequence(statusArgs,
 		trackStatus("12:00:05Z", idleBefore),
@@ -176,8 +176,8 @@ func TestWaitAfterConfigFlapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := r.Count(statusArgs); n != 3 {
-		t.Errorf("%d polls, want 3", n)
+	if n := r.Count(statusArgs); n != 5 {
+		t.Errorf("%d polls, want 5", n)
 	}
 	if !jujutest.AllActive("app")(st) {
 		t.Errorf("returned a status that is not ready")

@@ -92,7 +92,8 @@ func ExampleJuju_Wait() {
 
 // A Wait right after a change does not return on the status from before
 // it: SetConfig read the unit's agent status first, and Wait passes over
-// the stale "active" until the agent has run config-changed.
+// the stale "active", and the "active" while config-changed runs, until
+// the agent has run the hook to its end.
 func ExampleJuju_Wait_changeTracking() {
 	configBefore := `{"application":"tinyproxy","settings":{"slug":{"source":"default","type":"string","value":"example"}}}`
 	configAfter := `{"application":"tinyproxy","settings":{"slug":{"source":"user","type":"string","value":"demo"}}}`
@@ -150,7 +151,7 @@ func ExampleJuju_Wait_changeTracking() {
 	// wait: +0s tinyproxy: active
 	// wait: +0s tinyproxy/0: active
 	// wait: +0s waiting for tracked changes: config tinyproxy: tinyproxy/0 (agent still idle since 07 Dec 2026 11:59:58Z)
-	// wait: +10ms config tinyproxy: reached its units
+	// wait: +30ms config tinyproxy: reached its units
 	// wait: ready after 30ms (3 polls)
 	// 07 Dec 2026 12:00:00Z pending changes: 0
 }
