@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -122,15 +123,35 @@ type ExecRunner struct {
 }
 
 // Run implements Runner.
+//
+// Once the CLI process (the group's leader) has exited, Run kills the rest
+// of its process group and returns what the CLI printed: a wrapper that
+// leaves a background child holding stdout open cannot make Run wait for
+// it, nor leave it running. The killed children are reparented to PID 1,
+// which reaps them.
 func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
+	waitDelay := r.WaitDelay
+	if waitDelay == 0 {
+		waitDelay = 5 * time.Second
+	}
 	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
 	cmd.Env = r.Env
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
+	// Pipes of our own rather than exec's: exec.Cmd.Wait waits for its
+	// copying goroutines, that is for every process holding the pipes,
+	// before it returns; here Wait returns when the leader exits.
+	stdout, err := newCapture()
+	if err != nil {
+		return Result{ExitCode: -1}, fmt.Errorf("running %s: %w", c.Path, err)
+	}
+	stderr, err := newCapture()
+	if err != nil {
+		stdout.abort()
+		return Result{ExitCode: -1}, fmt.Errorf("running %s: %w", c.Path, err)
+	}
+	cmd.Stdout, cmd.Stderr = stdout.w, stderr.w
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error {
 		// Kill the whole group: the CLI may have children of its own.
@@ -139,12 +160,21 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 		}
 		return nil
 	}
-	cmd.WaitDelay = r.WaitDelay
-	if cmd.WaitDelay == 0 {
-		cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		stdout.abort()
+		stderr.abort()
+		return Result{ExitCode: -1}, fmt.Errorf("running %s: %w", c.Path, err)
 	}
-	err := cmd.Run()
-	res := Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes()}
+	stdout.started()
+	stderr.started()
+	err = cmd.Wait()
+	// The leader has exited and been reaped. Its group id stays reserved
+	// while any member lives, so this reaches only the leader's children.
+	if killErr := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); killErr != nil && !errors.Is(killErr, syscall.ESRCH) {
+		err = errors.Join(err, fmt.Errorf("killing the rest of the process group: %w", killErr))
+	}
+	deadline := time.Now().Add(waitDelay)
+	res := Result{Stdout: stdout.finish(deadline), Stderr: stderr.finish(deadline)}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// Whatever the process reported, it was cut short.
 		res.ExitCode = -1
@@ -161,6 +191,53 @@ func (r ExecRunner) Run(ctx context.Context, c Command) (Result, error) {
 		res.ExitCode = -1
 		return res, fmt.Errorf("running %s: %w", c.Path, err)
 	}
+}
+
+// capture collects what a child writes to one pipe.
+type capture struct {
+	r, w *os.File
+	buf  bytes.Buffer
+	done chan struct{}
+}
+
+func newCapture() (*capture, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	c := &capture{r: r, w: w, done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		_, _ = c.buf.ReadFrom(r) // ends at EOF, or when finish closes r
+	}()
+	return c, nil
+}
+
+// started closes the parent's copy of the write end once the child has
+// its own, so that EOF comes when the child's side closes.
+func (c *capture) started() { c.w.Close() }
+
+// abort releases the pipe when the child could not be started.
+func (c *capture) abort() {
+	c.w.Close()
+	c.r.Close()
+	<-c.done
+}
+
+// finish waits until the pipe is closed by every writer, or until deadline
+// (a process outside the group, such as a daemon, may hold it), and
+// returns what was read.
+func (c *capture) finish(deadline time.Time) []byte {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.r.Close() // unblocks ReadFrom
+		<-c.done
+	}
+	c.r.Close()
+	return c.buf.Bytes()
 }
 
 // CLIError reports a CLI command that exited with a non-zero status.

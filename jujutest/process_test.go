@@ -184,3 +184,32 @@ func TestCommandMissingBinary(t *testing.T) {
 		t.Errorf("error = %v, want a start failure wrapping os.ErrNotExist", err)
 	}
 }
+
+func TestLeaderExitEndsBackgroundChildren(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A wrapper that prints a valid status and exits 0, leaving a child
+	// that holds stdout and stderr open.
+	status := `{"model":{"name":"m"},"applications":{},"controller":{"timestamp":"12:00:00Z"}}`
+	cli := standIn(t, `sleep 300 &
+echo $! > `+dir+`/background
+echo '`+status+`'
+exit 0
+`)
+	j := &jujutest.Juju{CLIBinary: cli, Runner: jujutest.ExecRunner{WaitDelay: 20 * time.Second}}
+	start := time.Now()
+	st, err := j.Status(t.Context())
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatalf("Status: %v", err)
+	}
+	if st.Model.Name != "m" {
+		t.Errorf("model = %q, want the printed status", st.Model.Name)
+	}
+	// Without the group kill, Run would wait the whole WaitDelay (20s) for
+	// the pipe to close, and then fail.
+	if elapsed > 10*time.Second {
+		t.Errorf("Status took %v: it waited for the background child", elapsed)
+	}
+	checkGone(t, "background child", readPID(t, dir+"/background"))
+}
