@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -259,5 +261,38 @@ func TestConfigCommand(t *testing.T) {
 	}
 	if r := e.run("deploy", charm, "app"); r.code != 1 || !strings.Contains(r.stderr, `cannot add application "app": application already exists`) {
 		t.Errorf("deploying twice: %d %q", r.code, r.stderr)
+	}
+}
+
+// TestDeployChecksCharmNameFirst checks that a charm whose name Juju
+// refuses is refused before anything is written: neither a path outside
+// the data directory nor a stored archive under it.
+func TestDeployChecksCharmNameFirst(t *testing.T) {
+	t.Parallel()
+	// With hooks allowed, as in the report: only the name stops deploy.
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	outside := t.TempDir()
+	for _, name := range []string{strings.Repeat("../", 30) + strings.TrimPrefix(outside, "/") + "/pwned", "Foo", "-x", "a_b"} {
+		files := tinyCharmFiles()
+		files["metadata.yaml"] = strings.Replace(files["metadata.yaml"], "name: tiny", "name: "+name, 1)
+		archive := writeCharm(t, t.TempDir(), "bad", files)
+		r := e.run("deploy", "-m", "m", archive)
+		want := fmt.Sprintf("ERROR name %q not valid\n", name)
+		if r.code != 1 || r.stderr != want {
+			t.Errorf("charm named %q: exit %d, stderr %q; want 1 and %q", name, r.code, r.stderr, want)
+		}
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("deploy wrote outside the data directory: %v", entries)
+	}
+	err := filepath.WalkDir(e.dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(path, ".charm") {
+			t.Errorf("a refused charm was stored: %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -132,6 +132,13 @@ func (r *run) cmdDeploy(args []string) error {
 		return fmt.Errorf("attempting to deploy %q: %w", charmPath, err)
 	}
 	meta := ch.Meta()
+	// Juju checks the charm's name (charm.ValidateName, in the API
+	// server's upload handler) before it stores anything; the name goes
+	// into a file name here, so an unchecked one could reach outside the
+	// data directory.
+	if err := charm.ValidateName(meta.Name); err != nil {
+		return err
+	}
 	if meta.Subordinate {
 		return fmt.Errorf("juju-local cannot deploy subordinate charm %q: relations are not modelled", meta.Name)
 	}
