@@ -427,7 +427,7 @@ func (a *Agent) logRecord(rec logline.Record) {
 func (a *Agent) writeLog(rec logline.Record) {
 	a.logMu.Lock()
 	defer a.logMu.Unlock()
-	f, err := os.OpenFile(a.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(a.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, state.LogFileMode)
 	if err != nil {
 		a.cfg.Logf("writing debug-log: %v", err)
 		return

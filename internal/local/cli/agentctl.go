@@ -56,8 +56,13 @@ func (r *run) startAgent(exe, uuid string) (int, uint64, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, err
 	}
-	out, err := os.OpenFile(r.store.AgentLogPath(uuid), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	out, err := os.OpenFile(r.store.AgentLogPath(uuid), os.O_WRONLY|os.O_APPEND|os.O_CREATE, state.LogFileMode)
 	if err != nil {
+		return 0, 0, err
+	}
+	// A file left by an older version may be more open.
+	if err := out.Chmod(state.LogFileMode); err != nil {
+		out.Close()
 		return 0, 0, err
 	}
 	defer out.Close()

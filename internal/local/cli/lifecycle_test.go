@@ -46,6 +46,17 @@ func TestLifecycle(t *testing.T) {
 	e.must("deploy", tinyCharm(t), "-n", "2")
 
 	s := e.waitStatus("m", hookTimeout, "all units active and idle", allIdle("tiny", "active"))
+	// Hook output can carry secrets: the logs are not world-readable.
+	uuid := e.modelUUID("m")
+	for _, path := range []string{e.store().LogPath(uuid), e.store().AgentLogPath(uuid)} {
+		fi, err := os.Stat(path)
+		switch {
+		case err != nil:
+			t.Error(err)
+		case fi.Mode().Perm() != 0o640:
+			t.Errorf("%s: mode %v, want 0640", path, fi.Mode().Perm())
+		}
+	}
 	app := s.Applications["tiny"]
 	if app.Charm != "local:tiny-0" || app.Version != "1.2.3" || app.AppStatus.Current != "active" || app.AppStatus.Message != "ready" {
 		t.Errorf("application status = %+v", app)

@@ -68,6 +68,11 @@ func (s *Store) StatePath() string { return filepath.Join(s.dir, stateFile) }
 // ModelDir returns the directory of a model's files.
 func (s *Store) ModelDir(uuid string) string { return filepath.Join(s.dir, modelsDir, uuid) }
 
+// LogFileMode is the mode of the debug-log and the agent's output: hook
+// output can carry config values and secrets, so other users may not read
+// them (Juju keeps its logs 0640 too).
+const LogFileMode os.FileMode = 0o640
+
 // LogPath returns the path of a model's debug-log file.
 func (s *Store) LogPath(uuid string) string { return filepath.Join(s.ModelDir(uuid), "debug.log") }
 
