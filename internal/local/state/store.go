@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -49,7 +51,15 @@ func DefaultDir(getenv func(string) string) (string, error) {
 // several goroutines and processes at once.
 type Store struct {
 	dir string
+	// LockWait bounds how long a read or update waits for the state lock
+	// (zero means DefaultLockWait); past it, the error names the holder.
+	LockWait time.Duration
 }
+
+// DefaultLockWait is how long a command waits for the state lock. Every
+// holder keeps it for milliseconds, so a wait this long means a stuck
+// process.
+const DefaultLockWait = 30 * time.Second
 
 // Open returns the store in dir, creating the directory if needed.
 func Open(dir string) (*Store, error) {
@@ -123,6 +133,12 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 	if exclusive {
 		how = syscall.LOCK_EX
 	}
+	wait := s.LockWait
+	if wait <= 0 {
+		wait = DefaultLockWait
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
 	delay := 200 * time.Microsecond
 	for {
 		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
@@ -137,6 +153,10 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 		case <-ctx.Done():
 			f.Close()
 			return nil, fmt.Errorf("waiting for the state lock: %w", ctx.Err())
+		case <-timer.C:
+			holder := lockHolder(f)
+			f.Close()
+			return nil, &LockTimeoutError{Path: f.Name(), Wait: wait, Holder: holder}
 		case <-time.After(delay):
 		}
 		if delay < 10*time.Millisecond {
@@ -147,6 +167,58 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// LockTimeoutError reports a state lock held for longer than the wait.
+type LockTimeoutError struct {
+	// Path is the lock file.
+	Path string
+	// Wait is how long the command waited.
+	Wait time.Duration
+	// Holder describes the process holding the lock ("pid 1234:
+	// juju-local-core config ..."), or is empty when it cannot be told.
+	Holder string
+}
+
+func (e *LockTimeoutError) Error() string {
+	msg := fmt.Sprintf("the state lock %s has been held for more than %s", e.Path, e.Wait)
+	if e.Holder != "" {
+		msg += " by " + e.Holder
+	}
+	return msg + "; if that process is stuck, stop it and try again"
+}
+
+// lockHolder names the process holding a flock on f, from /proc/locks
+// (whose lines are "1: FLOCK ADVISORY WRITE <pid> <maj>:<min>:<inode> ..."),
+// or returns "" when it cannot tell.
+func lockHolder(f *os.File) string {
+	fi, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	data, err := os.ReadFile("/proc/locks")
+	if err != nil {
+		return ""
+	}
+	suffix := ":" + strconv.FormatUint(st.Ino, 10)
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 6 || fields[1] != "FLOCK" || !strings.HasSuffix(fields[5], suffix) {
+			continue
+		}
+		pid := fields[4]
+		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		cmd := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+		if cmd == "" {
+			return "pid " + pid
+		}
+		return "pid " + pid + " (" + cmd + ")"
+	}
+	return ""
 }
 
 // Read returns a snapshot of the state. A missing document reads as an

@@ -2,10 +2,13 @@ package state_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -144,5 +147,40 @@ func TestSocketPathFitsUnixLimit(t *testing.T) {
 	}
 	if p := s.SocketPath(state.NewUUID()); len(p) >= 100 {
 		t.Errorf("socket path %q is %d bytes", p, len(p))
+	}
+}
+
+// TestStuckLockNamesItsHolder checks that a command gives up on a lock held
+// too long, without a deadline of its own, and names the holding process.
+func TestStuckLockNamesItsHolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := state.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.LockWait = 200 * time.Millisecond
+	// A flock on another open file of the lock conflicts even within one
+	// process, so this test process is the stuck holder.
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = s.Read(context.Background())
+	var lte *state.LockTimeoutError
+	if !errors.As(err, &lte) {
+		t.Fatalf("Read = %v, want a *LockTimeoutError", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Read waited %v with a 200ms bound", d)
+	}
+	want := fmt.Sprintf("pid %d (", os.Getpid())
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "held for more than 200ms") {
+		t.Errorf("error = %q, want the holder %q... and the wait", err, want)
 	}
 }
