@@ -285,6 +285,10 @@ func (r *run) cmdAgent(args []string) error {
 	if err != nil {
 		return err
 	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(r.stderr, "%s "+format+"\n", append([]any{time.Now().Format(time.RFC3339)}, args...)...)
+	}
+	store.Warnf = logf
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -297,9 +301,7 @@ func (r *run) cmdAgent(args []string) error {
 		Machine:    machine.NewHost(),
 		Executable: exe,
 		Environ:    r.envKV,
-		Logf: func(format string, args ...any) {
-			fmt.Fprintf(r.stderr, "%s "+format+"\n", append([]any{time.Now().Format(time.RFC3339)}, args...)...)
-		},
+		Logf:       logf,
 	})
 	if errors.Is(err, agent.ErrAlreadyRunning) {
 		return nil

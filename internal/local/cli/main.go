@@ -151,6 +151,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		if r.store, err = state.Open(dir); err != nil {
 			return r.report(err)
 		}
+		r.store.Warnf = func(format string, args ...any) { fmt.Fprintf(r.stderr, "WARNING "+format+"\n", args...) }
 	}
 	r.cmdName = name
 	return r.report(cmd(r, args[1:]))

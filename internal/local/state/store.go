@@ -26,6 +26,7 @@ const (
 // File names inside the data directory.
 const (
 	stateFile = "state.json"
+	prevFile  = "state.prev.json" // the state before the last write
 	lockFile  = "lock"
 	modelsDir = "models"
 )
@@ -54,6 +55,9 @@ type Store struct {
 	// LockWait bounds how long a read or update waits for the state lock
 	// (zero means DefaultLockWait); past it, the error names the holder.
 	LockWait time.Duration
+	// Warnf, when set, is told when a damaged state document was replaced
+	// by the previous good one.
+	Warnf func(format string, args ...any)
 }
 
 // DefaultLockWait is how long a command waits for the state lock. Every
@@ -229,7 +233,8 @@ func (s *Store) Read(ctx context.Context) (*State, error) {
 		return nil, err
 	}
 	defer unlock()
-	return s.load()
+	st, _, err := s.load()
+	return st, err
 }
 
 // Update runs fn on the current state under the exclusive lock and, if fn
@@ -240,40 +245,63 @@ func (s *Store) Update(ctx context.Context, fn func(*State) error) error {
 		return err
 	}
 	defer unlock()
-	st, err := s.load()
+	st, good, err := s.load()
 	if err != nil {
 		return err
 	}
 	if err := fn(st); err != nil {
 		return err
 	}
-	return s.save(st)
+	return s.save(st, good)
 }
 
-// load reads and decodes the document; the caller holds the lock.
-func (s *Store) load() (*State, error) {
-	data, err := os.ReadFile(s.StatePath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return newState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading state: %w", err)
-	}
-	st := &State{}
-	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("decoding state %s: %w", s.StatePath(), err)
-	}
-	if st.Version > SchemaVersion {
-		return nil, fmt.Errorf("state %s has schema version %d; this juju-local understands up to %d", s.StatePath(), st.Version, SchemaVersion)
-	}
-	if st.Models == nil {
+// load reads and decodes the document; the caller holds the lock. A
+// document that does not decode (truncated by a crash or a full disk, or
+// edited by hand) is replaced by the previous good one, kept by save, with
+// a warning: the last change may be lost, but every command, the agents
+// and destroy-model keep working.
+//
+// It reports whether the document on disk was good, so that save keeps it
+// as the previous state only then.
+func (s *Store) load() (st *State, good bool, err error) {
+	st, good, err = s.decode()
+	if err == nil && st.Models == nil {
 		st.Models = map[string]*Model{}
 	}
-	return st, nil
+	return st, good, err
 }
 
-// save writes the document atomically; the caller holds the lock.
-func (s *Store) save(st *State) error {
+func (s *Store) decode() (*State, bool, error) {
+	data, err := os.ReadFile(s.StatePath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return newState(), false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading state: %w", err)
+	}
+	st := &State{}
+	good := true
+	if err := json.Unmarshal(data, st); err != nil {
+		damaged := fmt.Errorf("decoding state %s: %w", s.StatePath(), err)
+		prev, prevErr := os.ReadFile(filepath.Join(s.dir, prevFile))
+		st, good = &State{}, false
+		if prevErr != nil || json.Unmarshal(prev, st) != nil {
+			return nil, false, fmt.Errorf("%w (and no good previous state in %s to recover from)", damaged, prevFile)
+		}
+		if s.Warnf != nil {
+			s.Warnf("%v; using the previous state from %s: the last change may be lost", damaged, prevFile)
+		}
+	}
+	if st.Version > SchemaVersion {
+		return nil, false, fmt.Errorf("state %s has schema version %d; this juju-local understands up to %d", s.StatePath(), st.Version, SchemaVersion)
+	}
+	return st, good, nil
+}
+
+// save writes the document atomically; the caller holds the lock. When
+// keepPrev is set (the document being replaced decoded), it is kept as the
+// previous good state first: a hard link, no copy.
+func (s *Store) save(st *State, keepPrev bool) error {
 	st.Version = SchemaVersion
 	data, err := json.Marshal(st)
 	if err != nil {
@@ -291,6 +319,13 @@ func (s *Store) save(st *State) error {
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("writing state: %w", err)
+	}
+	if keepPrev {
+		link := filepath.Join(s.dir, ".prev.tmp")
+		_ = os.Remove(link)
+		if err := os.Link(s.StatePath(), link); err == nil {
+			_ = os.Rename(link, filepath.Join(s.dir, prevFile))
+		}
 	}
 	if err := os.Rename(tmp.Name(), s.StatePath()); err != nil {
 		os.Remove(tmp.Name())

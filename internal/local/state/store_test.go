@@ -184,3 +184,68 @@ func TestStuckLockNamesItsHolder(t *testing.T) {
 		t.Errorf("error = %q, want the holder %q... and the wait", err, want)
 	}
 }
+
+// TestDamagedStateRecovers checks that a truncated state document is
+// replaced by the previous good one, with a warning, and healed by the
+// next update.
+func TestDamagedStateRecovers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := state.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warnings []string
+	s.Warnf = func(format string, args ...any) { warnings = append(warnings, fmt.Sprintf(format, args...)) }
+	for _, name := range []string{"a", "b"} {
+		if err := s.Update(context.Background(), func(st *state.State) error {
+			st.Models[name] = &state.Model{Name: name}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(s.StatePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.StatePath(), data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Read(context.Background())
+	if err != nil {
+		t.Fatalf("Read of a truncated state: %v", err)
+	}
+	// The previous good state is the one before the last write: model a.
+	if st.Models["a"] == nil || st.Models["b"] != nil {
+		t.Errorf("recovered models = %v, want just a", st.Models)
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "the last change may be lost") {
+		t.Errorf("warnings = %q", warnings)
+	}
+	// An update heals the document, and keeps no damaged one as previous.
+	if err := s.Update(context.Background(), func(st *state.State) error {
+		st.Models["c"] = &state.Model{Name: "c"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	warnings = nil
+	st, err = s.Read(context.Background())
+	if err != nil || st.Models["a"] == nil || st.Models["c"] == nil || len(warnings) != 0 {
+		t.Errorf("after healing: %v, models %v, warnings %q", err, st.Models, warnings)
+	}
+	if err := os.WriteFile(s.StatePath(), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(context.Background()); err != nil {
+		t.Errorf("second damage: %v", err)
+	}
+	// Both damaged: a clear error, not an empty state.
+	if err := os.WriteFile(filepath.Join(dir, "state.prev.json"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Read(context.Background()); err == nil || !strings.Contains(err.Error(), "no good previous state") {
+		t.Errorf("both damaged: error = %v", err)
+	}
+}
