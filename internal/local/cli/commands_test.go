@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVersion(t *testing.T) {
@@ -294,5 +295,50 @@ func TestDeployChecksCharmNameFirst(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConfigFileAliasBomb checks that a YAML "billion laughs" document is
+// refused quickly instead of expanding until memory runs out, and that an
+// oversized file is refused with the limit.
+func TestConfigFileAliasBomb(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t), "app")
+	var b strings.Builder
+	b.WriteString("l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("app:\n  msg: *l9\n")
+	dir := t.TempDir()
+	bomb := filepath.Join(dir, "bomb.yaml")
+	if err := os.WriteFile(bomb, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("app:\n  msg: "+strings.Repeat("x", 5<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"config", "app", "--file", bomb}, "excessive aliasing"},
+		{[]string{"deploy", tinyCharm(t), "other", "--config", bomb}, "excessive aliasing"},
+		{[]string{"config", "app", "--file", big}, "larger than 4 MiB"},
+	} {
+		start := time.Now()
+		r := e.run(tc.args...)
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%v took %v", tc.args[:2], d)
+		}
+		if r.code != 1 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", tc.args[:2], r.code, r.stderr, tc.want)
+		}
+	}
+	if v := e.must("config", "app", "msg").stdout; v != "hello\n" {
+		t.Errorf("msg after refused files = %q, want the default", v)
 	}
 }

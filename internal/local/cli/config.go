@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -363,14 +362,10 @@ func (r *run) configSet(model, appName string, values map[string]string) error {
 }
 
 func (r *run) configSetFile(model, appName, path string) error {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(r.stdin)
-	} else {
-		s, rerr := readValueFile(path)
-		data, err = []byte(s), rerr
+	if path == "" {
+		return errors.New("empty file path")
 	}
+	data, err := readYAMLInput("config file", path, r.stdin)
 	if err != nil {
 		return err
 	}

@@ -398,7 +398,7 @@ func parseDeployConfig(cfg *charm.Config, appName string, configs []string) (map
 	}
 	settings := charm.Settings{}
 	if len(files) == 1 {
-		data, err := os.ReadFile(files[0])
+		data, err := readYAMLInput("config file", files[0], nil)
 		if err != nil {
 			return nil, err
 		}
@@ -759,13 +759,7 @@ func (r *run) expose(cmd string, args []string, on bool) error {
 
 // readYAMLMap reads a YAML file into a map.
 func readYAMLMap(path string, stdin io.Reader) (map[string]any, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	data, err := readYAMLInput("file", path, stdin)
 	if err != nil {
 		return nil, err
 	}
