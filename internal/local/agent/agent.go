@@ -125,6 +125,9 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	socket := cfg.Store.SocketPath(a.uuid)
+	if err := cfg.Store.PrepareSocket(a.uuid); err != nil {
+		return err
+	}
 	srv, err := hooktool.NewServer(socket)
 	if err != nil {
 		return fmt.Errorf("starting the hook-tool server: %w", err)

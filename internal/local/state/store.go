@@ -58,6 +58,9 @@ type Store struct {
 	// Warnf, when set, is told when a damaged state document was replaced
 	// by the previous good one.
 	Warnf func(format string, args ...any)
+	// RuntimeDir, when set, replaces the private directory of fallback
+	// socket paths (see SocketDir); tests set it.
+	RuntimeDir string
 }
 
 // DefaultLockWait is how long a command waits for the state lock. Every
@@ -116,14 +119,60 @@ func (s *Store) ArchivePath(uuid, charm string, rev int) string {
 
 // SocketPath returns the hook-tool socket path of a model's agent. Unix
 // socket paths are limited to 107 bytes, so a long data directory falls
-// back to a short path in the system's temporary directory.
+// back to a short path in a directory only this user can write (see
+// SocketDir): a predictable name in a world-writable directory could be
+// taken first by another user, and the agent could not start.
 func (s *Store) SocketPath(uuid string) string {
 	p := filepath.Join(s.ModelDir(uuid), "agent.socket")
 	if len(p) < 100 {
 		return p
 	}
 	sum := sha256.Sum256([]byte(p))
-	return filepath.Join(os.TempDir(), "juju-local-"+hex.EncodeToString(sum[:8])+".socket")
+	return filepath.Join(s.SocketDir(), hex.EncodeToString(sum[:8])+".socket")
+}
+
+// SocketDir is the private directory of the fallback socket paths:
+// RuntimeDir when set, else /run/juju-local for root, else
+// $XDG_RUNTIME_DIR/juju-local, else juju-local-<uid> in the temporary
+// directory.
+func (s *Store) SocketDir() string {
+	switch {
+	case s.RuntimeDir != "":
+		return s.RuntimeDir
+	case os.Geteuid() == 0:
+		return "/run/juju-local"
+	case os.Getenv("XDG_RUNTIME_DIR") != "":
+		return filepath.Join(os.Getenv("XDG_RUNTIME_DIR"), "juju-local")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("juju-local-%d", os.Geteuid()))
+}
+
+// PrepareSocket makes the directory of a model's socket ready: for a
+// fallback path, it creates SocketDir with mode 0700 and refuses one that
+// is not a directory of this user's that no one else can write (a symlink,
+// another owner, group or other write bits), as tmux and OpenSSH do.
+func (s *Store) PrepareSocket(uuid string) error {
+	dir := filepath.Dir(s.SocketPath(uuid))
+	if dir != s.SocketDir() {
+		return nil // inside the model's own directory
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("creating the socket directory: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("checking the socket directory: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("socket directory %s is not a directory (%v): remove it and try again", dir, fi.Mode().Type())
+	case !ok || int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("socket directory %s is owned by uid %d, not by this user (%d): someone else created it; remove it and try again", dir, st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("socket directory %s has mode %v: others may replace the socket; it must be 0700 (chmod 700 %s)", dir, fi.Mode().Perm(), dir)
+	}
+	return nil
 }
 
 // lock takes the flock on the lock file, shared or exclusive, retrying

@@ -249,3 +249,62 @@ func TestDamagedStateRecovers(t *testing.T) {
 		t.Errorf("both damaged: error = %v", err)
 	}
 }
+
+// TestFallbackSocketDirIsPrivate checks that the short socket path of a
+// long data directory lives in a directory that only this user can write,
+// and that one another user prepared is refused.
+func TestFallbackSocketDirIsPrivate(t *testing.T) {
+	t.Parallel()
+	s, err := state.Open(filepath.Join(t.TempDir(), strings.Repeat("long-directory-name/", 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.RuntimeDir = filepath.Join(t.TempDir(), "rt")
+	uuid := state.NewUUID()
+	if got := filepath.Dir(s.SocketPath(uuid)); got != s.RuntimeDir {
+		t.Fatalf("fallback socket in %s, want %s", got, s.RuntimeDir)
+	}
+	if err := s.PrepareSocket(uuid); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(s.RuntimeDir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("socket dir: %v, mode %v; want 0700", err, fi.Mode().Perm())
+	}
+	// Opened up to others: refused.
+	if err := os.Chmod(s.RuntimeDir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PrepareSocket(uuid); err == nil || !strings.Contains(err.Error(), "must be 0700") {
+		t.Errorf("world-writable socket dir: %v", err)
+	}
+	// A symlink planted in its place: refused.
+	if err := os.Remove(s.RuntimeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(t.TempDir(), s.RuntimeDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PrepareSocket(uuid); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("symlinked socket dir: %v", err)
+	}
+	// Another user's directory (root can make one): refused.
+	if os.Geteuid() != 0 {
+		t.Log("not root: the other-owner case is not checked")
+		return
+	}
+	other := &state.Store{RuntimeDir: filepath.Join(t.TempDir(), "rt")}
+	if err := os.Mkdir(other.RuntimeDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(other.RuntimeDir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	long, err := state.Open(filepath.Join(t.TempDir(), strings.Repeat("long-directory-name/", 4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	long.RuntimeDir = other.RuntimeDir
+	if err := long.PrepareSocket(uuid); err == nil || !strings.Contains(err.Error(), "owned by uid 65534") {
+		t.Errorf("socket dir of another user: %v", err)
+	}
+}
