@@ -11,12 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/juju/charm/v12"
 
 	"github.com/canonical/jujutest/internal/hookrun"
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/logline"
 )
 
 // opKind is what a unit does next.
@@ -96,6 +98,8 @@ type unitWorker struct {
 	// nextUpdateStatus is when update-status is due next (jittered).
 	nextUpdateStatus time.Time
 	initialised      bool
+	// initFailures counts failed initialisations in a row, for backoff.
+	initFailures int
 }
 
 func newUnitWorker(a *Agent, name string) *unitWorker {
@@ -135,12 +139,11 @@ func (w *unitWorker) run() {
 			continue
 		}
 		if !w.initialised {
-			w.initialised = true
 			if err := w.initialise(ctx, app, u); err != nil {
-				w.a.cfg.Logf("unit %s: %v", w.name, err)
-				w.sleep(ctx, time.Second)
+				w.initFailed(ctx, err)
 				continue
 			}
+			w.initialised, w.initFailures = true, 0
 			continue
 		}
 		next := w.nextOp(m, app, u, time.Now())
@@ -193,10 +196,7 @@ func (w *unitWorker) initialise(ctx context.Context, app *state.Application, u *
 	}
 	charmDir := w.charmDir()
 	if _, err := os.Stat(filepath.Join(charmDir, "metadata.yaml")); err != nil {
-		if err := os.MkdirAll(filepath.Dir(charmDir), 0o755); err != nil {
-			return err
-		}
-		if err := ci.archive.ExpandTo(charmDir); err != nil {
+		if err := expandCharm(ci.archive, charmDir); err != nil {
 			return fmt.Errorf("expanding charm: %w", err)
 		}
 	}
@@ -211,6 +211,62 @@ func (w *unitWorker) initialise(ctx context.Context, app *state.Application, u *
 		}
 		return nil
 	})
+}
+
+// expandCharm unpacks the archive into dir all or nothing: into a
+// temporary directory beside it, renamed into place only when complete, so
+// that a full disk never leaves a half-written charm (a truncated
+// dispatch) for the hooks to run. A dir left without metadata.yaml by an
+// earlier version is replaced.
+func expandCharm(archive *charm.CharmArchive, dir string) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, ".charm-*")
+	if err != nil {
+		return err
+	}
+	if err := archive.ExpandTo(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return nil
+}
+
+// maxInitBackoff bounds the pause between retries of a failed
+// initialisation.
+const maxInitBackoff = 30 * time.Second
+
+// initFailed reports a failed initialisation as Juju's uniter does (agent
+// status failed, the reason in debug-log) and waits before the retry:
+// 1 s, 2 s, 4 s... up to maxInitBackoff, or until the state changes.
+func (w *unitWorker) initFailed(ctx context.Context, err error) {
+	w.initFailures++
+	msg := fmt.Sprintf("failed to initialize uniter for %q: %v", "unit-"+strings.ReplaceAll(w.name, "/", "-"), err)
+	w.a.cfg.Logf("unit %s: %s", w.name, msg)
+	w.a.log(logline.UnitEntity(w.name), "ERROR", "juju.worker.uniter", msg+"; retrying")
+	now := time.Now()
+	_ = w.a.update(ctx, func(m *state.Model) error {
+		if _, u := m.Unit(w.name); u != nil {
+			u.Agent = state.NewStatus("failed", msg, now)
+		}
+		return nil
+	})
+	backoff := time.Second << min(w.initFailures-1, 5)
+	w.sleep(ctx, min(backoff, maxInitBackoff))
 }
 
 // charmDir is the unit's charm directory (JUJU_CHARM_DIR).
