@@ -65,6 +65,9 @@ func (a *Agent) runMachineTask(id string) {
 	if ctx.Err() != nil {
 		return // the agent is stopping
 	}
+	if err := a.store.SaveTaskOutput(a.uuid, id, stdout.Bytes(), stderr.Bytes()); err != nil {
+		a.cfg.Logf("machine task %s: %v", id, err)
+	}
 	code := 0
 	var exitErr *exec.ExitError
 	switch {

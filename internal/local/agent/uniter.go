@@ -590,6 +590,9 @@ func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 	if ctx.Err() != nil {
 		return
 	}
+	if err := w.a.store.SaveTaskOutput(w.a.uuid, t.ID, res.Stdout, res.Stderr); err != nil {
+		w.a.cfg.Logf("unit %s: task %s: %v", w.name, t.ID, err)
+	}
 	now = time.Now()
 	err = w.a.update(ctx, func(m *state.Model) error {
 		app, u := m.Unit(w.name)

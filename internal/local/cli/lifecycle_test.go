@@ -653,3 +653,27 @@ func TestConcurrentCommands(t *testing.T) {
 		t.Errorf("temporary state files left: %v", tmp)
 	}
 }
+
+// TestExecOutputStaysOutOfState checks that a large exec output comes back
+// whole while the state document, which every command reads, stays small.
+func TestExecOutputStaysOutOfState(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	e.waitStatus("m", hookTimeout, "unit active and idle", allIdle("tiny", "active"))
+	const size = 3 << 20
+	for range 3 {
+		r := e.must("exec", "--unit", "tiny/0", "--", fmt.Sprintf("head -c %d /dev/zero | tr '\\0' x", size))
+		if n := strings.Count(r.stdout, "x"); n != size {
+			t.Fatalf("exec printed %d x, want %d", n, size)
+		}
+	}
+	fi, err := os.Stat(e.store().StatePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > 256<<10 {
+		t.Errorf("state.json is %d bytes after three %d-byte execs: the output went into it", fi.Size(), size)
+	}
+}

@@ -135,6 +135,10 @@ func (r *run) cmdExec(args []string) error {
 	var tasks []enqueued
 	var opID, uuid string
 	now := time.Now()
+	var (
+		pruned      []string // finished tasks dropped from the state
+		prunedModel string
+	)
 	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
 		targets, err := execTargets(m, all, machines, apps, units)
@@ -148,7 +152,7 @@ func (r *run) cmdExec(args []string) error {
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
-		m.PruneTasks(state.MaxDoneTasks)
+		pruned, prunedModel = m.PruneTasks(state.MaxDoneTasks), m.UUID
 		for _, t := range targets {
 			task := &state.Task{
 				ID: st.NewID(), Operation: opID, Kind: state.TaskExec, Command: command,
@@ -165,6 +169,7 @@ func (r *run) cmdExec(args []string) error {
 	if err != nil {
 		return err
 	}
+	r.store.RemoveTaskOutput(prunedModel, pruned) // only once the state no longer has them
 	if err := r.ensureAgent(uuid); err != nil {
 		return err
 	}
@@ -341,12 +346,16 @@ func (r *run) cmdRun(args []string) error {
 			specs[app] = ch.Actions()
 		}
 	}
+	var (
+		pruned      []string // finished tasks dropped from the state
+		prunedModel string
+	)
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		opID = st.NewID()
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
-		m.PruneTasks(state.MaxDoneTasks)
+		pruned, prunedModel = m.PruneTasks(state.MaxDoneTasks), m.UUID
 		for _, ref := range receivers {
 			unit, err := resolveUnit(m, ref)
 			if err != nil {
@@ -384,6 +393,7 @@ func (r *run) cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
+	r.store.RemoveTaskOutput(prunedModel, pruned) // only once the state no longer has them
 	if len(tasks) == 0 {
 		r.infof("Operation %s failed to schedule any tasks:\n%s", opID, strings.Join(enqueueErrs, "\n"))
 		return nil
@@ -473,6 +483,9 @@ func (r *run) waitAndReport(uuid, opID string, tasks []enqueued, o *taskOptions,
 				sort.Strings(pending)
 				return fmt.Errorf("timed out waiting for results from: %s", strings.Join(pending, ", "))
 			}
+			return err
+		}
+		if err := r.store.LoadTaskOutput(uuid, task); err != nil {
 			return err
 		}
 		res, code := formatTaskResult(task, t, o.utc)

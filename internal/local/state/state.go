@@ -337,10 +337,12 @@ type Task struct {
 	Results map[string]any `json:"results,omitempty"`
 	// ReturnCode is the handler's or command's exit code.
 	ReturnCode int `json:"return-code"`
-	// Stdout is the handler's or command's standard output.
-	Stdout string `json:"stdout,omitempty"`
-	// Stderr is the handler's or command's standard error.
-	Stderr string `json:"stderr,omitempty"`
+	// Stdout and Stderr are the handler's or command's output. They are
+	// not part of the state document, which every command reads: the agent
+	// stores them beside it (Store.SaveTaskOutput) and the CLI loads them
+	// (Store.LoadTaskOutput).
+	Stdout string `json:"-"`
+	Stderr string `json:"-"`
 	// Log are the action-log messages.
 	Log []TaskLog `json:"log,omitempty"`
 }
@@ -351,8 +353,9 @@ type Task struct {
 // make the state document, which every command reads, grow without end.
 const MaxDoneTasks = 100
 
-// PruneTasks drops the model's oldest finished tasks beyond keep.
-func (m *Model) PruneTasks(keep int) {
+// PruneTasks drops the model's oldest finished tasks beyond keep, and
+// returns their ids (whose output files can go too).
+func (m *Model) PruneTasks(keep int) []string {
 	var done []*Task
 	for _, t := range m.Tasks {
 		if t.Done() {
@@ -360,7 +363,7 @@ func (m *Model) PruneTasks(keep int) {
 		}
 	}
 	if len(done) <= keep {
-		return
+		return nil
 	}
 	sort.Slice(done, func(i, j int) bool {
 		if !done[i].Completed.Equal(done[j].Completed) {
@@ -368,9 +371,12 @@ func (m *Model) PruneTasks(keep int) {
 		}
 		return done[i].ID < done[j].ID
 	})
+	var ids []string
 	for _, t := range done[:len(done)-keep] {
 		delete(m.Tasks, t.ID)
+		ids = append(ids, t.ID)
 	}
+	return ids
 }
 
 // Done reports whether the task has finished.

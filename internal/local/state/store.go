@@ -85,6 +85,66 @@ func (s *Store) StatePath() string { return filepath.Join(s.dir, stateFile) }
 // ModelDir returns the directory of a model's files.
 func (s *Store) ModelDir(uuid string) string { return filepath.Join(s.dir, modelsDir, uuid) }
 
+// MaxTaskOutput bounds each of a task's stdout and stderr as stored; more
+// is cut, with a note saying so.
+const MaxTaskOutput = 16 << 20
+
+// TaskOutputPath returns the file of one stream ("stdout" or "stderr") of
+// a model's task.
+func (s *Store) TaskOutputPath(uuid, taskID, stream string) string {
+	return filepath.Join(s.ModelDir(uuid), "tasks", taskID+"."+stream)
+}
+
+// SaveTaskOutput stores a task's output beside the state document, each
+// stream bounded by MaxTaskOutput.
+func (s *Store) SaveTaskOutput(uuid, taskID string, stdout, stderr []byte) error {
+	if err := os.MkdirAll(filepath.Join(s.ModelDir(uuid), "tasks"), 0o750); err != nil {
+		return fmt.Errorf("storing task output: %w", err)
+	}
+	for stream, data := range map[string][]byte{"stdout": stdout, "stderr": stderr} {
+		if len(data) > MaxTaskOutput {
+			data = append(data[:MaxTaskOutput:MaxTaskOutput], fmt.Sprintf("\n[juju-local: %s cut at %d MiB]\n", stream, MaxTaskOutput>>20)...)
+		}
+		path := s.TaskOutputPath(uuid, taskID, stream)
+		if err := os.WriteFile(path+".tmp", data, LogFileMode); err != nil {
+			os.Remove(path + ".tmp")
+			return fmt.Errorf("storing task output: %w", err)
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			return fmt.Errorf("storing task output: %w", err)
+		}
+	}
+	return nil
+}
+
+// LoadTaskOutput fills t.Stdout and t.Stderr from the stored output; a
+// task with none stored keeps them empty.
+func (s *Store) LoadTaskOutput(uuid string, t *Task) error {
+	for _, f := range []struct {
+		stream string
+		dst    *string
+	}{{"stdout", &t.Stdout}, {"stderr", &t.Stderr}} {
+		data, err := os.ReadFile(s.TaskOutputPath(uuid, t.ID, f.stream))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading task output: %w", err)
+		}
+		*f.dst = string(data)
+	}
+	return nil
+}
+
+// RemoveTaskOutput removes the stored output of tasks.
+func (s *Store) RemoveTaskOutput(uuid string, taskIDs []string) {
+	for _, id := range taskIDs {
+		for _, stream := range []string{"stdout", "stderr"} {
+			_ = os.Remove(s.TaskOutputPath(uuid, id, stream))
+		}
+	}
+}
+
 // LogFileMode is the mode of the debug-log and the agent's output: hook
 // output can carry config values and secrets, so other users may not read
 // them (Juju keeps its logs 0640 too).
