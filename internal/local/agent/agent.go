@@ -146,7 +146,11 @@ func Run(ctx context.Context, cfg Config) error {
 			return nil
 		}
 		found = true
-		m.Agent = &state.AgentProcess{PID: os.Getpid(), StartTicks: st.StartTicks, Socket: socket, Ready: true}
+		next := &state.AgentProcess{PID: os.Getpid(), StartTicks: st.StartTicks, Socket: socket, Ready: true}
+		if m.Agent != nil {
+			next.Supervisor, next.SupervisorTicks = m.Agent.Supervisor, m.Agent.SupervisorTicks
+		}
+		m.Agent = next
 		now := time.Now()
 		for _, t := range m.Tasks {
 			if t.Status == state.TaskRunning {

@@ -37,14 +37,14 @@ func (r *run) ensureAgent(uuid string) error {
 		if m == nil || !m.AllowHost {
 			return nil
 		}
-		if m.Agent != nil && proc.Running(m.Agent.PID, m.Agent.StartTicks) {
-			return nil
+		if m.Agent.Alive(proc.Running) || m.Agent.Supervised(proc.Running) {
+			return nil // running, or about to be restarted by its supervisor
 		}
 		pid, ticks, err := r.startAgent(exe, uuid)
 		if err != nil {
 			return err
 		}
-		m.Agent = &state.AgentProcess{PID: pid, StartTicks: ticks, Socket: r.store.SocketPath(uuid)}
+		m.Agent = &state.AgentProcess{PID: pid, StartTicks: ticks, Socket: r.store.SocketPath(uuid), Supervisor: pid, SupervisorTicks: ticks}
 		return nil
 	})
 }
@@ -204,7 +204,7 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 			// still running) and remove what is left.
 			break
 		}
-		if m.AllowHost && (m.Agent == nil || !proc.Running(m.Agent.PID, m.Agent.StartTicks)) {
+		if m.AllowHost && !m.Agent.Alive(proc.Running) && !m.Agent.Supervised(proc.Running) {
 			if err := r.ensureAgent(uuid); err != nil {
 				return err
 			}
@@ -262,8 +262,17 @@ func (r *run) stopAgent(uuid string) error {
 	}
 	m := st.Models[uuid]
 	if m != nil && m.Agent != nil {
-		if err := proc.StopGroup(m.Agent.PID, m.Agent.StartTicks, agentStopGrace); err != nil {
+		// The supervisor leads the group the agent runs in: stopping the
+		// group stops both, and the supervisor restarts nothing.
+		pid, ticks := m.Agent.PID, m.Agent.StartTicks
+		if m.Agent.Supervisor != 0 {
+			pid, ticks = m.Agent.Supervisor, m.Agent.SupervisorTicks
+		}
+		if err := proc.StopGroup(pid, ticks, agentStopGrace); err != nil {
 			return fmt.Errorf("stopping the model agent: %w", err)
+		}
+		if m.Agent.Supervisor != 0 && m.Agent.PID != pid {
+			_ = proc.StopGroup(m.Agent.PID, m.Agent.StartTicks, agentStopGrace)
 		}
 	}
 	// The process groups of hooks and commands the agent recorded as
@@ -274,7 +283,8 @@ func (r *run) stopAgent(uuid string) error {
 
 // cmdAgent is the hidden "agent <model-uuid>" command: the model agent.
 func (r *run) cmdAgent(args []string) error {
-	if len(args) != 1 {
+	worker := len(args) == 2 && args[1] == agentWorkerFlag
+	if len(args) != 1 && !worker {
 		return usagef("usage: juju-local agent <model-uuid>")
 	}
 	dir, err := state.DefaultDir(r.env.get)
@@ -295,6 +305,9 @@ func (r *run) cmdAgent(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(r.ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if !worker {
+		return supervise(ctx, store, exe, args[0], r.envKV, r.stdout, r.stderr, logf)
+	}
 	err = agent.Run(ctx, agent.Config{
 		Store:      store,
 		ModelUUID:  args[0],

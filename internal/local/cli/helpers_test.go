@@ -209,6 +209,7 @@ case "$hook" in
     juju-log "msg=$(config-get msg)"
     open-port 8000/tcp
     [ "$(config-get msg)" = fail ] && exit 3
+    [ "$(config-get msg)" = slow ] && sleep 3
     ;;
   start)
     status-set active "ready"

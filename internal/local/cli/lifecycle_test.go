@@ -323,6 +323,20 @@ func (e *testEnv) agentPID(name string) int {
 	return m.Agent.PID
 }
 
+// supervisorPID returns the pid of the model agent's supervisor.
+func (e *testEnv) supervisorPID(name string) int {
+	e.t.Helper()
+	st, err := e.store().Read(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := st.ModelByName(name)
+	if m == nil || m.Agent == nil || m.Agent.Supervisor == 0 {
+		e.t.Fatalf("model %s has no agent supervisor", name)
+	}
+	return m.Agent.Supervisor
+}
+
 // waitProcessGone waits until pid no longer runs: gone, or a zombie (a
 // killed grandchild stays a zombie until init reaps it, late).
 func waitProcessGone(t *testing.T, pid int, what string) {
@@ -454,6 +468,13 @@ func TestDestroyModelAfterAgentKilled(t *testing.T) {
 	if err != nil || len(running) != 1 {
 		t.Fatalf("recorded process groups: %v (%v)", running, err)
 	}
+	// Kill the supervisor first, so that nothing restarts the agent
+	// (which would stop the exec command itself).
+	supervisor := e.supervisorPID("m")
+	if err := syscall.Kill(supervisor, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, supervisor, "killed supervisor")
 	if err := syscall.Kill(agentPID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -676,4 +697,64 @@ func TestExecOutputStaysOutOfState(t *testing.T) {
 	if fi.Size() > 256<<10 {
 		t.Errorf("state.json is %d bytes after three %d-byte execs: the output went into it", fi.Size(), size)
 	}
+}
+
+// TestAgentKilledMidHookRecovers is the fault-injection test: the agent is
+// killed while a hook runs. Status shows it lost as Juju does, its
+// supervisor restarts it, the interrupted hook runs again and the unit
+// settles; a config change made while the agent was dead is applied; and
+// destroy-model --force leaves no process of the model (read from /proc:
+// zombies answer kill -0).
+func TestAgentKilledMidHookRecovers(t *testing.T) {
+	t.Parallel()
+	e := activeTiny(t)
+	agentPID := e.agentPID("m")
+	// A config-changed hook that takes a while: kill the agent inside it.
+	e.must("config", "tiny", "msg=slow")
+	e.waitStatus("m", hookTimeout, "config-changed running", func(s jsonStatus) bool {
+		u := s.Applications["tiny"].Units["tiny/0"]
+		return u.Juju.Current == "executing"
+	})
+	if err := syscall.Kill(agentPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitProcessGone(t, agentPID, "killed agent")
+	// Until the restart, status says the agent is lost (the supervisor
+	// waits at least half a second).
+	s := e.waitStatus("m", 5*time.Second, "agent lost", func(s jsonStatus) bool {
+		return s.Applications["tiny"].Units["tiny/0"].Juju.Current == "lost"
+	})
+	u := s.Applications["tiny"].Units["tiny/0"]
+	if u.Juju.Message != "agent is not communicating with the server" ||
+		u.Workload.Current != "unknown" || u.Workload.Message != "agent lost, see 'juju show-status-log tiny/0'" {
+		t.Errorf("lost unit shows %+v / %+v", u.Juju, u.Workload)
+	}
+	e.must("config", "tiny", "msg=after-the-crash")
+	start := time.Now()
+	e.waitStatus("m", 30*time.Second, "active and idle again", allIdle("tiny", "active"))
+	t.Logf("recovered %v after the agent died", time.Since(start).Round(time.Millisecond))
+	if e.agentPID("m") == agentPID {
+		t.Error("the agent was not restarted")
+	}
+	hooks := e.hookLog("m", "tiny/0")
+	if n := countOf(hooks, "config-changed"); n < 3 {
+		t.Errorf("hooks run: %v; want config-changed for deploy, the interrupted one again and the change after the crash", hooks)
+	}
+	if v := e.must("exec", "--unit", "tiny/0", "--", "config-get msg").stdout; strings.TrimSpace(v) != "after-the-crash" {
+		t.Errorf("msg seen by the unit = %q, want the change made while the agent was dead", v)
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	if left := processesOf(e.dir); len(left) > 0 {
+		t.Errorf("processes of the model left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
+}
+
+func countOf(list []string, s string) int {
+	n := 0
+	for _, x := range list {
+		if x == s {
+			n++
+		}
+	}
+	return n
 }

@@ -107,6 +107,22 @@ type AgentProcess struct {
 	Socket string `json:"socket"`
 	// Ready is set by the agent once it serves.
 	Ready bool `json:"ready,omitempty"`
+	// Supervisor and SupervisorTicks identify the process that runs the
+	// agent and restarts it when it dies, as a service manager restarts
+	// Juju's agents. It leads the process group the agent runs in.
+	Supervisor      int    `json:"supervisor,omitempty"`
+	SupervisorTicks uint64 `json:"supervisor-ticks,omitempty"`
+}
+
+// Alive reports whether the agent process runs.
+func (a *AgentProcess) Alive(running func(pid int, ticks uint64) bool) bool {
+	return a != nil && running(a.PID, a.StartTicks)
+}
+
+// Supervised reports whether the agent's supervisor runs (and so will
+// restart a dead agent).
+func (a *AgentProcess) Supervised(running func(pid int, ticks uint64) bool) bool {
+	return a != nil && a.Supervisor != 0 && running(a.Supervisor, a.SupervisorTicks)
 }
 
 // Machine is one machine of a model.

@@ -18,6 +18,7 @@ import (
 
 	corestatus "github.com/juju/juju/core/status"
 
+	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -125,6 +126,12 @@ func (f timeFormatter) info(s state.Status) fmtStatusInfo {
 	return fmtStatusInfo{Current: s.Current, Message: s.Message, Since: f.since(s.Since)}
 }
 
+// agentLost reports whether the model runs hooks and its agent process has
+// died (a pid that is gone or reused; a zombie counts as dead).
+func agentLost(m *state.Model) bool {
+	return m.AllowHost && m.Agent != nil && !proc.Running(m.Agent.PID, m.Agent.StartTicks)
+}
+
 // unitWorkload returns the workload status juju status shows for a unit: a
 // failed hook shows as error "hook failed: <hook>".
 func unitWorkload(u *state.Unit) state.Status {
@@ -211,6 +218,10 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 		Applications: map[string]fmtApp{},
 	}
 	usedMachines := map[string]bool{}
+	// A model whose agent has died shows its units' agents lost, as Juju
+	// does when a unit agent stops talking to the controller
+	// (apiserver/common/unitstatus.go), until the supervisor restarts it.
+	lost := agentLost(m)
 	for name, a := range m.Applications {
 		appMatch := matchAny(patterns, name)
 		fa := fmtApp{
@@ -250,6 +261,10 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 				agent = fmtStatusInfo{Current: "idle", Since: tf.since(u.HookErrorSince), Version: Version}
 			}
 			wl := tf.info(unitWorkload(u))
+			if lost {
+				agent = fmtStatusInfo{Current: "lost", Message: "agent is not communicating with the server", Since: tf.since(u.Agent.Since), Version: Version}
+				wl = fmtStatusInfo{Current: "unknown", Message: fmt.Sprintf("agent lost, see 'juju show-status-log %s'", un), Since: wl.Since}
+			}
 			if u.Life == state.Dying {
 				wl.Life = state.Dying
 			}
