@@ -51,10 +51,12 @@ func supervise(ctx context.Context, store *state.Store, exe, uuid string, enviro
 		case <-ctx.Done():
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
-			case <-done:
+			case err := <-done:
+				_ = err // stopped on request: its exit status does not matter
 			case <-time.After(agentStopGrace):
 				_ = cmd.Process.Kill()
-				<-done
+				err := <-done
+				_ = err
 			}
 			return nil
 		}
