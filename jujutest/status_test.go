@@ -160,7 +160,7 @@ func TestParseStatusBadInput(t *testing.T) {
 		{"null", `null`, "want an object, got null"},
 		{"truncated", `{"model":{"name":"x"`, "unexpected EOF"},
 		{"trailing", `{"model":{}} x`, "after top-level value"},
-		{"wrong type", `{"applications":{"a":{"charm-rev":"x"}}}`, "cannot unmarshal JSON string into Go int"},
+		{"wrong type", `{"applications":{"a":{"charm-rev":"x"}}}`, "unmarshal JSON string into Go int"},
 		{"bad literal", `{"applications":{"a":{"exposed":tru}}}`, "in literal true"},
 		{"missing colon", `{"model" {}}`, "expecting ':'"},
 		{"bad skip", `{"unknown":[1,}`, "at start of value"},
