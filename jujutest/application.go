@@ -36,15 +36,9 @@ func (j *Juju) AddUnit(ctx context.Context, app string, opts *AddUnitOptions) er
 	a.list("--attach-storage", opts.AttachStorage)
 	a.integer("--num-units", opts.NumUnits)
 	a.list("--to", opts.To)
-	n := max(opts.NumUnits, 1)
-	return j.trackedCall(ctx, "add-unit "+app, []string{app}, func() error {
-		_, err := j.run(ctx, call{args: a})
-		return err
-	}, func(st *Status) *change {
-		c := unitsChange("add-unit "+app, st, []string{app}, []string{})
-		c.before = nil
-		c.newUnits = map[string]int{app: n}
-		return c
+	what := "add-unit " + app
+	return j.trackedCall(ctx, what, []string{app}, call{args: a}, func(st *Status) *change {
+		return newUnitsChange(what, st, app, max(opts.NumUnits, 1))
 	})
 }
 
@@ -84,10 +78,7 @@ func (j *Juju) RemoveUnit(ctx context.Context, units []string, opts *RemoveUnitO
 	a.integer("--num-units", opts.NumUnits)
 	apps := unitApps(units)
 	what := "remove-unit " + strings.Join(units, " ")
-	return j.trackedCall(ctx, what, apps, func() error {
-		_, err := j.run(ctx, call{args: a})
-		return err
-	}, func(st *Status) *change {
+	return j.trackedCall(ctx, what, apps, call{args: a}, func(st *Status) *change {
 		if opts.NumUnits > 0 {
 			return unitsChange(what, st, apps, nil)
 		}
@@ -137,10 +128,7 @@ func (j *Juju) RemoveApplication(ctx context.Context, apps []string, opts *Remov
 	a.boolean("--force", opts.Force)
 	a.boolean("--no-wait", opts.NoWait)
 	what := "remove-application " + strings.Join(apps, " ")
-	return j.trackedCall(ctx, what, apps, func() error {
-		_, err := j.run(ctx, call{args: a})
-		return err
-	}, func(st *Status) *change {
+	return j.trackedCall(ctx, what, apps, call{args: a}, func(st *Status) *change {
 		j.changes().forgetApps(j.Model, apps)
 		return unitsChange(what, st, apps, nil)
 	})
@@ -216,8 +204,5 @@ func (j *Juju) Trust(ctx context.Context, app string, opts *TrustOptions) error 
 	a := argList{"trust", app}
 	a.boolean("--remove", opts.Remove)
 	a.str("--scope", opts.Scope)
-	return j.trackedConfigCall(ctx, "trust "+app, app, func() error {
-		_, err := j.run(ctx, call{args: a})
-		return err
-	})
+	return j.trackedConfigCall(ctx, "trust "+app, app, call{args: a})
 }

@@ -69,12 +69,13 @@ import (
 // until the controller's clock has moved on, so that any status set after
 // the change has a different since.
 //
-// Juju 4.0 and 4.1 print status with the same formatter (same fields, same
-// second resolution) and their uniter moves agent status the same way; the
-// difference Jubilant users hit there (canonical/jubilant#409: Wait passing
-// on the state from before an event) is exactly what this tracking rules
-// out. On Juju 4 a freshly deployed app can show "active" before its units
-// exist; the deploy rule waits for the units.
+// Juju 4: the rule above was read from Juju 3.6's source only (the module
+// this project builds against). It relies on nothing but the status
+// fields Juju 4.0 still prints (juju-status current, message, since; the
+// controller timestamp), and the stale state Jubilant users hit on Juju 4
+// (canonical/jubilant#409: Wait passing on the state from before an event)
+// is what it rules out; the 4.0 and 4.1/edge CI jobs check it there. A
+// deploy waits for its units, not only for the application to show.
 
 // agentMark is a unit agent's status as status prints it.
 type agentMark struct{ current, message, since string }
@@ -325,6 +326,16 @@ func secondOfDay[L ~[2]string](s string, layouts L) (int, bool) {
 	return 0, false
 }
 
+// newUnitsChange builds a change that n new units of app must reach: the
+// units in the snapshot are known, so that the new ones can be told apart.
+func newUnitsChange(what string, st *Status, app string, n int) *change {
+	c := &change{what: what, known: map[string]bool{}, newUnits: map[string]int{app: n}}
+	for name := range st.Units(app) {
+		c.known[name] = true
+	}
+	return c
+}
+
 // unitsChange builds a change concerning the existing units of apps (and,
 // with units, only those units) from a snapshot.
 func unitsChange(what string, st *Status, apps []string, units []string) *change {
@@ -340,15 +351,16 @@ func unitsChange(what string, st *Status, apps []string, units []string) *change
 	return c
 }
 
-// tracked runs a mutating call with change tracking: it reads the status
-// of apps, runs do, and on success records the change that build returns
-// from the snapshot (nil records nothing).
-func (j *Juju) trackedCall(ctx context.Context, what string, apps []string, do func() error, build func(st *Status) *change) error {
+// trackedCall runs a mutating CLI call with change tracking: it reads the
+// status of apps, runs c, and on success records the change that build
+// returns from the snapshot (nil records nothing).
+func (j *Juju) trackedCall(ctx context.Context, what string, apps []string, c call, build func(st *Status) *change) error {
 	if !j.tracking() {
-		return do()
+		_, err := j.run(ctx, c)
+		return err
 	}
 	st := j.snapshot(ctx, what, apps)
-	if err := do(); err != nil {
+	if _, err := j.run(ctx, c); err != nil {
 		return err
 	}
 	if st == nil {
@@ -364,16 +376,17 @@ func (j *Juju) trackedCall(ctx context.Context, what string, apps []string, do f
 // application settings (config, reset, trust): it also reads the app's
 // config before and after, and records nothing when the effective values
 // did not change, since Juju then fires no config-changed.
-func (j *Juju) trackedConfigCall(ctx context.Context, what, app string, do func() error) error {
-	if !j.tracking() {
-		return do()
+func (j *Juju) trackedConfigCall(ctx context.Context, what, app string, c call) error {
+	var before *configOutput
+	if j.tracking() {
+		var err error
+		if before, err = j.configOutput(ctx, app); err != nil {
+			// Reading the config failed: the change itself will say why.
+			_, err := j.run(ctx, c)
+			return err
+		}
 	}
-	before, err := j.configOutput(ctx, app)
-	if err != nil {
-		// Reading the config failed: the change itself will say why.
-		return do()
-	}
-	return j.trackedCall(ctx, what, []string{app}, do, func(st *Status) *change {
+	return j.trackedCall(ctx, what, []string{app}, c, func(st *Status) *change {
 		after, err := j.configOutput(ctx, app)
 		if err == nil && sameSettings(before, after) {
 			j.logf("change tracking: %s leaves the settings as they were: Juju fires no config-changed, so there is nothing to wait for", what)

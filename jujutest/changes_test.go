@@ -439,7 +439,7 @@ func TestCopiesShareChangesByModel(t *testing.T) {
 	if err := j.SetConfig(t.Context(), "app", map[string]any{"slug": "new"}); err != nil {
 		t.Fatal(err)
 	}
-	cp := *j //nolint:govet // a copy on purpose: it shares the change log
+	cp := *j // a copy on purpose: it shares the change log
 	cp.Logf = nil
 	if n := cp.PendingChanges(); n != 1 {
 		t.Errorf("copy sees %d pending changes, want 1", n)

@@ -232,11 +232,11 @@ func (c *capture) finish(deadline time.Time) []byte {
 	defer t.Stop()
 	select {
 	case <-c.done:
+		c.r.Close()
 	case <-t.C:
 		c.r.Close() // unblocks ReadFrom
 		<-c.done
 	}
-	c.r.Close()
 	return c.buf.Bytes()
 }
 

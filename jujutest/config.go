@@ -114,10 +114,7 @@ func (j *Juju) SetConfig(ctx context.Context, app string, values map[string]any)
 		}
 	}
 	args := append([]string{"config", app}, keyValues(values)...)
-	return j.trackedConfigCall(ctx, "config "+app, app, func() error {
-		_, err := j.run(ctx, call{args: args})
-		return err
-	})
+	return j.trackedConfigCall(ctx, "config "+app, app, call{args: args})
 }
 
 // ResetConfig runs "juju config <app> --reset k1,k2" to return options to
@@ -135,10 +132,7 @@ func (j *Juju) ResetConfig(ctx context.Context, app string, keys ...string) erro
 			return fmt.Errorf("juju config %s: invalid option name %q to reset: it must be non-empty, without '=', ',' or spaces", app, k)
 		}
 	}
-	return j.trackedConfigCall(ctx, "config "+app+" --reset", app, func() error {
-		_, err := j.run(ctx, call{args: []string{"config", app, "--reset", strings.Join(keys, ",")}})
-		return err
-	})
+	return j.trackedConfigCall(ctx, "config "+app+" --reset", app, call{args: []string{"config", app, "--reset", strings.Join(keys, ",")}})
 }
 
 // restoreTimeout bounds each command a test cleanup runs.

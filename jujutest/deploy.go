@@ -115,19 +115,13 @@ func (j *Juju) deploy(ctx context.Context, files *tempFiles, charm string, opts 
 	a.list("--to", opts.To)
 	a.boolean("--trust", opts.Trust)
 
-	if err := j.run1(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)}); err != nil {
+	if _, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)}); err != nil {
 		return err
 	}
 	if j.tracking() {
 		j.trackDeploy(charm, opts)
 	}
 	return nil
-}
-
-// run1 runs a CLI command for its effect only.
-func (j *Juju) run1(ctx context.Context, c call) error {
-	_, err := j.run(ctx, c)
-	return err
 }
 
 // trackDeploy records a deploy for Wait: the application must appear and,
@@ -277,10 +271,7 @@ func (j *Juju) Refresh(ctx context.Context, app string, opts *RefreshOptions) er
 	a.boolean("--trust", opts.Trust)
 
 	what := "refresh " + app
-	return j.trackedCall(ctx, what, []string{app}, func() error {
-		_, err := j.run(ctx, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)})
-		return err
-	}, func(st *Status) *change {
+	return j.trackedCall(ctx, what, []string{app}, call{args: a, timeout: j.longTimeout(opts.Timeout, DefaultDeployTimeout)}, func(st *Status) *change {
 		return unitsChange(what, st, []string{app}, nil)
 	})
 }

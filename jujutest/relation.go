@@ -34,10 +34,7 @@ func (j *Juju) Integrate(ctx context.Context, app1, app2 string, opts *Integrate
 func (j *Juju) relationCall(ctx context.Context, a argList, app1, app2 string) error {
 	apps := relationApps(app1, app2)
 	what := a[0] + " " + app1 + " " + app2
-	return j.trackedCall(ctx, what, apps, func() error {
-		_, err := j.run(ctx, call{args: a})
-		return err
-	}, func(st *Status) *change {
+	return j.trackedCall(ctx, what, apps, call{args: a}, func(st *Status) *change {
 		return unitsChange(what, st, apps, nil)
 	})
 }

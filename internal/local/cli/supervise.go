@@ -43,20 +43,19 @@ func supervise(ctx context.Context, store *state.Store, exe, uuid string, enviro
 		if err := cmd.Start(); err != nil {
 			return err
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		var err error
+		done := make(chan struct{})
+		go func() { err = cmd.Wait(); close(done) }()
 		select {
-		case err = <-done:
+		case <-done:
 		case <-ctx.Done():
+			// Stopped on request: the agent's exit status does not matter.
 			_ = cmd.Process.Signal(syscall.SIGTERM)
 			select {
-			case err := <-done:
-				_ = err // stopped on request: its exit status does not matter
+			case <-done:
 			case <-time.After(agentStopGrace):
 				_ = cmd.Process.Kill()
-				err := <-done
-				_ = err
+				<-done
 			}
 			return nil
 		}

@@ -135,10 +135,7 @@ func (r *run) cmdExec(args []string) error {
 	var tasks []enqueued
 	var opID, uuid string
 	now := time.Now()
-	var (
-		pruned      []string // finished tasks dropped from the state
-		prunedModel string
-	)
+	var pruned []string // finished tasks dropped from the state
 	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
 		targets, err := execTargets(m, all, machines, apps, units)
@@ -152,7 +149,7 @@ func (r *run) cmdExec(args []string) error {
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
-		pruned, prunedModel = m.PruneTasks(state.MaxDoneTasks), m.UUID
+		pruned = m.PruneTasks(state.MaxDoneTasks)
 		for _, t := range targets {
 			task := &state.Task{
 				ID: st.NewID(), Operation: opID, Kind: state.TaskExec, Command: command,
@@ -169,7 +166,7 @@ func (r *run) cmdExec(args []string) error {
 	if err != nil {
 		return err
 	}
-	r.store.RemoveTaskOutput(prunedModel, pruned) // only once the state no longer has them
+	r.store.RemoveTaskOutput(uuid, pruned) // only once the state no longer has them
 	if err := r.ensureAgent(uuid); err != nil {
 		return err
 	}
@@ -346,16 +343,13 @@ func (r *run) cmdRun(args []string) error {
 			specs[app] = ch.Actions()
 		}
 	}
-	var (
-		pruned      []string // finished tasks dropped from the state
-		prunedModel string
-	)
+	var pruned []string // finished tasks dropped from the state
 	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		opID = st.NewID()
 		if m.Tasks == nil {
 			m.Tasks = map[string]*state.Task{}
 		}
-		pruned, prunedModel = m.PruneTasks(state.MaxDoneTasks), m.UUID
+		pruned = m.PruneTasks(state.MaxDoneTasks)
 		for _, ref := range receivers {
 			unit, err := resolveUnit(m, ref)
 			if err != nil {
@@ -393,7 +387,7 @@ func (r *run) cmdRun(args []string) error {
 	if err != nil {
 		return err
 	}
-	r.store.RemoveTaskOutput(prunedModel, pruned) // only once the state no longer has them
+	r.store.RemoveTaskOutput(m.UUID, pruned) // only once the state no longer has them
 	if len(tasks) == 0 {
 		r.infof("Operation %s failed to schedule any tasks:\n%s", opID, strings.Join(enqueueErrs, "\n"))
 		return nil

@@ -292,18 +292,18 @@ func TestFallbackSocketDirIsPrivate(t *testing.T) {
 		t.Log("not root: the other-owner case is not checked")
 		return
 	}
-	other := &state.Store{RuntimeDir: filepath.Join(t.TempDir(), "rt")}
-	if err := os.Mkdir(other.RuntimeDir, 0o700); err != nil {
+	othersDir := filepath.Join(t.TempDir(), "rt")
+	if err := os.Mkdir(othersDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chown(other.RuntimeDir, 65534, 65534); err != nil {
+	if err := os.Chown(othersDir, 65534, 65534); err != nil {
 		t.Fatal(err)
 	}
 	long, err := state.Open(filepath.Join(t.TempDir(), strings.Repeat("long-directory-name/", 4)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	long.RuntimeDir = other.RuntimeDir
+	long.RuntimeDir = othersDir
 	if err := long.PrepareSocket(uuid); err == nil || !strings.Contains(err.Error(), "owned by uid 65534") {
 		t.Errorf("socket dir of another user: %v", err)
 	}
