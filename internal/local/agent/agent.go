@@ -74,6 +74,9 @@ type Agent struct {
 	charms  map[string]*charmInfo // by archive path
 	// machineTasks are the machine exec tasks being run, by task id.
 	machineTasks map[string]bool
+	// lingering are the recorded process groups (pgid to record file) of
+	// finished hooks and commands that left members running.
+	lingering map[int]string
 	wg           sync.WaitGroup
 
 	// dataDir identifies the data directory the agent started with, to
@@ -101,6 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 		workers:      map[string]*unitWorker{},
 		charms:       map[string]*charmInfo{},
 		machineTasks: map[string]bool{},
+		lingering:    map[int]string{},
 	}
 	modelDir := cfg.Store.ModelDir(a.uuid)
 	var err error
@@ -180,6 +184,10 @@ func Run(ctx context.Context, cfg Config) error {
 	return a.loop(workCtx)
 }
 
+// lingerCheck is how often the agent looks whether the process groups
+// left by finished hooks and commands have emptied.
+const lingerCheck = 5 * time.Second
+
 // trackGroup records a running hook's or command's process group in the
 // model's running directory (see state.Store.RunningDir) and returns the
 // function that forgets it. It is hookrun.Unit.Started.
@@ -198,7 +206,38 @@ func (a *Agent) trackGroup(pgid int) func() {
 		a.cfg.Logf("recording process group %d: %v", pgid, err)
 		return nil
 	}
-	return func() { _ = os.Remove(path) }
+	return func() {
+		// A member left in the background (`sleep 600 &`) may outlive
+		// the hook or command, as on Juju, but not the model: the record
+		// stays, for destroy-model, until the group is empty.
+		if len(proc.GroupMembers(pgid)) > 0 {
+			a.mu.Lock()
+			a.lingering[pgid] = path
+			a.mu.Unlock()
+			return
+		}
+		_ = os.Remove(path)
+	}
+}
+
+// pruneLingering forgets the recorded process groups of finished hooks
+// and commands whose last member has gone.
+func (a *Agent) pruneLingering() {
+	a.mu.Lock()
+	groups := make(map[int]string, len(a.lingering))
+	for pgid, path := range a.lingering {
+		groups[pgid] = path
+	}
+	a.mu.Unlock()
+	for pgid, path := range groups {
+		if len(proc.GroupMembers(pgid)) > 0 {
+			continue
+		}
+		_ = os.Remove(path)
+		a.mu.Lock()
+		delete(a.lingering, pgid)
+		a.mu.Unlock()
+	}
 }
 
 // StopRecordedGroups stops the process groups recorded in dir (see
@@ -269,16 +308,20 @@ func (a *Agent) linkTools() error {
 
 // loop watches the state and keeps one worker per unit.
 func (a *Agent) loop(ctx context.Context) error {
-	var lastStamp string
+	var lastStamp, readErr string
 	ticker := time.NewTicker(a.cfg.PollInterval)
 	defer ticker.Stop()
-	lastFull := time.Time{}
+	lastFull, lastPrune := time.Time{}, time.Now()
 	for {
 		if why := a.filesGone(); why != "" {
 			a.cfg.Logf("%s; agent exiting", why)
 			return nil
 		}
 		stamp := a.stamp()
+		if time.Since(lastPrune) > lingerCheck {
+			lastPrune = time.Now()
+			a.pruneLingering()
+		}
 		if stamp != lastStamp || time.Since(lastFull) > time.Second {
 			lastStamp = stamp
 			lastFull = time.Now()
@@ -287,8 +330,17 @@ func (a *Agent) loop(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				a.cfg.Logf("reading state: %v", err)
+				// Once per distinct error, not once a second: a damaged
+				// state stays damaged until someone repairs it.
+				if msg := err.Error(); msg != readErr {
+					readErr = msg
+					a.cfg.Logf("reading state: %v (retrying every second; logged again when it changes)", err)
+				}
 			} else {
+				if readErr != "" {
+					readErr = ""
+					a.cfg.Logf("reading state: the state reads again")
+				}
 				m := st.Models[a.uuid]
 				if m == nil {
 					a.cfg.Logf("model %s is gone; agent exiting", a.uuid)

@@ -45,7 +45,9 @@ func (r *run) ensureAgent(uuid string) error {
 			return err
 		}
 		m.Agent = &state.AgentProcess{PID: pid, StartTicks: ticks, Socket: r.store.SocketPath(uuid), Supervisor: pid, SupervisorTicks: ticks}
-		return nil
+		// A copy beside the model's files, for destroy-model --force when
+		// the state document cannot be read.
+		return r.store.SaveModelRecord(state.ModelRecord{UUID: uuid, Name: m.Name, Supervisor: pid, SupervisorTicks: ticks})
 	})
 }
 
@@ -246,11 +248,44 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 	if err != nil {
 		return err
 	}
+	if err := r.store.ReleaseHost(r.ctx, uuid); err != nil {
+		return err
+	}
 	_ = os.Remove(r.store.SocketPath(uuid))
 	if err := os.RemoveAll(r.store.ModelDir(uuid)); err != nil {
 		return fmt.Errorf("removing model files: %w", err)
 	}
 	fmt.Fprint(r.stderr, "\nModel destroyed.\n")
+	return nil
+}
+
+// destroyUnreadable is destroy-model --force when the state document and
+// its previous copy are both damaged (damaged is that error): it finds the
+// model from the record in its directory, stops its agent and the process
+// groups it recorded, and removes the model's files. The model's entry
+// stays in the damaged document.
+func (r *run) destroyUnreadable(ref string, damaged error) error {
+	rec, err := r.store.FindModelRecord(ref)
+	if err != nil {
+		return fmt.Errorf("%w; and no model %q has a record in %s to destroy it by", damaged, state.ModelRefName(ref), r.store.Dir())
+	}
+	fmt.Fprintf(r.stderr, "WARNING %v: destroying model %q from the record in its directory; its entry stays in the state document until that is repaired or removed\n", damaged, rec.Name)
+	if rec.Supervisor != 0 {
+		if err := proc.StopGroup(rec.Supervisor, rec.SupervisorTicks, agentStopGrace); err != nil {
+			return fmt.Errorf("stopping the model agent: %w", err)
+		}
+	}
+	if err := agent.StopRecordedGroups(r.store.RunningDir(rec.UUID)); err != nil {
+		return err
+	}
+	if err := r.store.ReleaseHost(r.ctx, rec.UUID); err != nil {
+		return err
+	}
+	_ = os.Remove(r.store.SocketPath(rec.UUID))
+	if err := os.RemoveAll(r.store.ModelDir(rec.UUID)); err != nil {
+		return fmt.Errorf("removing model files: %w", err)
+	}
+	fmt.Fprint(r.stderr, "Model destroyed.\n")
 	return nil
 }
 
@@ -287,11 +322,7 @@ func (r *run) cmdAgent(args []string) error {
 	if len(args) != 1 && !worker {
 		return usagef("usage: juju-local agent <model-uuid>")
 	}
-	dir, err := state.DefaultDir(r.env.get)
-	if err != nil {
-		return err
-	}
-	store, err := state.Open(dir)
+	store, err := state.OpenDefault(r.env.get)
 	if err != nil {
 		return err
 	}

@@ -196,6 +196,9 @@ func (r *run) cmdDeploy(args []string) error {
 		if m.Life != state.Alive {
 			return fmt.Errorf("model %q is being destroyed", m.Name)
 		}
+		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
+			return err
+		}
 		if m.CharmRevisions == nil {
 			m.CharmRevisions = map[string]int{}
 		}
@@ -239,6 +242,9 @@ func (r *run) cmdDeploy(args []string) error {
 			Trust:        trust,
 			Units:        map[string]*state.Unit{},
 			Created:      now,
+		}
+		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
+			return err
 		}
 		m.Applications[appName] = a
 		addUnits(m, a, host, numUnits, now)
@@ -440,7 +446,7 @@ func dropNil(s charm.Settings) map[string]any {
 }
 
 // addUnits adds n units of a to machine 0 (the host), creating the machine
-// if needed. The first unit of an application without a leader leads.
+// if needed; the caller has claimed the host for m (Store.ClaimHost). The first unit of an application without a leader leads.
 func addUnits(m *state.Model, a *state.Application, host machine.Machine, n int, now time.Time) []string {
 	if m.Machines[host.ID()] == nil {
 		b := host.Base()
@@ -516,6 +522,9 @@ func (r *run) cmdAddUnit(args []string) error {
 			return fmt.Errorf("cannot add unit to application %q: application is not alive", appName)
 		}
 		if err := r.requireHost(m); err != nil {
+			return err
+		}
+		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
 			return err
 		}
 		addUnits(m, a, host, n, time.Now())

@@ -51,6 +51,8 @@ func newTestEnv(t testing.TB, allowHost bool) *testEnv {
 		"JUJU_LOCAL_DATA=" + dir,
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + dir,
+		// Each sandbox has its own claim on the host machine.
+		state.EnvRuntimeDir + "=" + filepath.Join(dir, "run"),
 	}
 	if allowHost {
 		environ = append(environ, cli.EnvAllowHost+"=1")
@@ -91,6 +93,16 @@ func (e *testEnv) must(args ...string) result {
 	return r
 }
 
+// getenv looks a variable up in the environment the CLI runs with.
+func (e *testEnv) getenv(key string) string {
+	for i := len(e.environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(e.environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
 // destroyAll destroys every model left in the data directory.
 func (e *testEnv) destroyAll() {
 	st, err := e.store().Read(context.Background())
@@ -106,7 +118,7 @@ func (e *testEnv) destroyAll() {
 }
 
 func (e *testEnv) store() *state.Store {
-	s, err := state.Open(e.dir)
+	s, err := state.OpenDefault(e.getenv)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -758,3 +758,95 @@ func countOf(list []string, s string) int {
 	}
 	return n
 }
+
+// TestDestroyModelWithBothStatesDamaged damages the state document and its
+// previous copy while the agent runs a command: the agent logs the error
+// once (not every second), and destroy-model --force still stops every
+// process of the model, found from the record in the model's directory.
+func TestDestroyModelWithBothStatesDamaged(t *testing.T) {
+	t.Parallel()
+	e := activeTiny(t)
+	uuid := e.modelUUID("m")
+	sleepPID := e.startBackground(t, "--unit", "tiny/0")
+	for _, name := range []string{"state.json", "state.prev.json"} {
+		if err := os.WriteFile(filepath.Join(e.dir, name), []byte(`{"version":1,"mod`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := e.run("status"); r.code != 1 || !strings.Contains(r.stderr, "no good previous state") {
+		t.Fatalf("status on a damaged state: exit %d, %q", r.code, r.stderr)
+	}
+	time.Sleep(2500 * time.Millisecond) // the agent reads the state every second
+	agentLog, err := os.ReadFile(e.store().AgentLogPath(uuid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(agentLog), "reading state:"); n != 1 {
+		t.Errorf("the agent logged the damaged state %d times in 2.5 s, want once:\n%s", n, agentLog)
+	}
+	r := e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	if !strings.Contains(r.stderr, `WARNING decoding state`) || !strings.Contains(r.stderr, `destroying model "m" from the record in its directory`) {
+		t.Errorf("destroy-model stderr = %q", r.stderr)
+	}
+	if proc.Running(sleepPID, 0) {
+		t.Errorf("exec command (pid %d) still runs after destroy-model", sleepPID)
+	}
+	if left := processesOf(e.dir); len(left) > 0 {
+		t.Errorf("processes of the model left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
+	if _, err := os.Stat(e.store().ModelDir(uuid)); !os.IsNotExist(err) {
+		t.Errorf("model directory left: %v", err)
+	}
+	if r := e.run("destroy-model", "nope", "--no-prompt", "--force"); r.code != 1 || !strings.Contains(r.stderr, `no model "nope" has a record`) {
+		t.Errorf("destroy-model of an unknown model on a damaged state: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// TestBackgroundChildOfExecDiesWithModel runs the issue's reproduction: an
+// exec whose command leaves a child in the background and returns. The
+// child may outlive the exec (as on Juju), but not the model.
+func TestBackgroundChildOfExecDiesWithModel(t *testing.T) {
+	t.Parallel()
+	e := activeTiny(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	r := e.must("exec", "--unit", "tiny/0", "--", "sleep 600 >/dev/null 2>&1 </dev/null & echo $! > "+pidFile+"; echo started")
+	if strings.TrimSpace(r.stdout) != "started" {
+		t.Errorf("exec stdout = %q", r.stdout)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !proc.Running(pid, 0) {
+		t.Fatal("the background sleep is already gone: the test proves nothing")
+	}
+	// A short-lived background child: its group's record goes once it
+	// has gone, and the long one's stays.
+	running := e.store().RunningDir(e.modelUUID("m"))
+	e.must("exec", "--unit", "tiny/0", "--", "sleep 2 >/dev/null 2>&1 </dev/null &")
+	if entries, _ := os.ReadDir(running); len(entries) != 2 {
+		t.Errorf("recorded groups with two background children: %v, want 2", entries)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		entries, _ := os.ReadDir(running)
+		if len(entries) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("recorded groups after the short child ended: %v, want just the long one", entries)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "1s")
+	if proc.Running(pid, 0) {
+		t.Errorf("the background child of an exec (pid %d) still runs after destroy-model", pid)
+	}
+	if left := processesOf(e.dir); len(left) > 0 {
+		t.Errorf("processes of the model left after destroy-model:\n%s", strings.Join(left, "\n"))
+	}
+}

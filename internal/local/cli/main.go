@@ -144,11 +144,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return r.report(unknownCommand(name))
 	}
 	if name != "version" && name != "agent" {
-		dir, err := state.DefaultDir(r.env.get)
-		if err != nil {
-			return r.report(err)
-		}
-		if r.store, err = state.Open(dir); err != nil {
+		var err error
+		if r.store, err = state.OpenDefault(r.env.get); err != nil {
 			return r.report(err)
 		}
 		r.store.Warnf = func(format string, args ...any) { fmt.Fprintf(r.stderr, "WARNING "+format+"\n", args...) }

@@ -452,11 +452,13 @@ func (r *run) cmdDestroyModel(args []string) error {
 		return errors.New("--no-wait without --force not valid")
 	}
 	ref := rest[0]
-	st, m, err := r.readModel(ref)
+	_, m, err := r.readModel(ref)
+	if force && state.IsDamaged(err) {
+		return r.destroyUnreadable(ref, err)
+	}
 	if err != nil {
 		return err
 	}
-	_ = st
 	if !noPrompt {
 		fmt.Fprintf(r.stderr, "WARNING This command will destroy the %q model and affect the following resources. It cannot be stopped.\n", m.Name)
 		if n := len(m.Machines); n > 0 {

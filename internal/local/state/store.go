@@ -21,6 +21,11 @@ import (
 const (
 	// EnvDataDir overrides the data directory.
 	EnvDataDir = "JUJU_LOCAL_DATA"
+	// EnvRuntimeDir overrides the private runtime directory (see
+	// SocketDir) that holds fallback hook sockets and the claim on the
+	// host machine. Data directories that share it share the host's claim:
+	// tests give each sandbox its own.
+	EnvRuntimeDir = "JUJU_LOCAL_RUNTIME_DIR"
 )
 
 // File names inside the data directory.
@@ -58,8 +63,8 @@ type Store struct {
 	// Warnf, when set, is told when a damaged state document was replaced
 	// by the previous good one.
 	Warnf func(format string, args ...any)
-	// RuntimeDir, when set, replaces the private directory of fallback
-	// socket paths (see SocketDir); tests set it.
+	// RuntimeDir, when set, replaces the private runtime directory (see
+	// SocketDir); OpenDefault sets it from $JUJU_LOCAL_RUNTIME_DIR.
 	RuntimeDir string
 }
 
@@ -74,6 +79,22 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
 	return &Store{dir: dir}, nil
+}
+
+// OpenDefault opens the store the environment chooses (getenv is os.Getenv
+// or a test double): the data directory of DefaultDir, and the runtime
+// directory of $JUJU_LOCAL_RUNTIME_DIR when set.
+func OpenDefault(getenv func(string) string) (*Store, error) {
+	dir, err := DefaultDir(getenv)
+	if err != nil {
+		return nil, err
+	}
+	s, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	s.RuntimeDir = getenv(EnvRuntimeDir)
+	return s, nil
 }
 
 // Dir returns the data directory.
@@ -191,7 +212,8 @@ func (s *Store) SocketPath(uuid string) string {
 	return filepath.Join(s.SocketDir(), hex.EncodeToString(sum[:8])+".socket")
 }
 
-// SocketDir is the private directory of the fallback socket paths:
+// SocketDir is the private runtime directory, which holds the fallback
+// socket paths and the host claim (see ClaimHost):
 // RuntimeDir when set, else /run/juju-local for root, else
 // $XDG_RUNTIME_DIR/juju-local, else juju-local-<uid> in the temporary
 // directory.
@@ -216,29 +238,44 @@ func (s *Store) PrepareSocket(uuid string) error {
 	if dir != s.SocketDir() {
 		return nil // inside the model's own directory
 	}
+	return s.prepareRuntimeDir("socket")
+}
+
+// prepareRuntimeDir creates SocketDir with mode 0700 if needed and refuses
+// one that is not a directory of this user's that no one else can write
+// (a symlink, another owner, group or other write bits). what names its
+// use in errors.
+func (s *Store) prepareRuntimeDir(what string) error {
+	dir := s.SocketDir()
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("creating the socket directory: %w", err)
+		return fmt.Errorf("creating the %s directory: %w", what, err)
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
-		return fmt.Errorf("checking the socket directory: %w", err)
+		return fmt.Errorf("checking the %s directory: %w", what, err)
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	switch {
 	case !fi.IsDir():
-		return fmt.Errorf("socket directory %s is not a directory (%v): remove it and try again", dir, fi.Mode().Type())
+		return fmt.Errorf("%s directory %s is not a directory (%v): remove it and try again", what, dir, fi.Mode().Type())
 	case !ok || int(st.Uid) != os.Geteuid():
-		return fmt.Errorf("socket directory %s is owned by uid %d, not by this user (%d): someone else created it; remove it and try again", dir, st.Uid, os.Geteuid())
+		return fmt.Errorf("%s directory %s is owned by uid %d, not by this user (%d): someone else created it; remove it and try again", what, dir, st.Uid, os.Geteuid())
 	case fi.Mode().Perm()&0o077 != 0:
-		return fmt.Errorf("socket directory %s has mode %v: others may replace the socket; it must be 0700 (chmod 700 %s)", dir, fi.Mode().Perm(), dir)
+		return fmt.Errorf("%s directory %s has mode %v: others may replace what is in it; it must be 0700 (chmod 700 %s)", what, dir, fi.Mode().Perm(), dir)
 	}
 	return nil
 }
 
-// lock takes the flock on the lock file, shared or exclusive, retrying
-// until ctx is done. The returned function releases it.
+// lock takes the flock on the state's lock file, shared or exclusive.
 func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(s.dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	return lockFileAt(ctx, filepath.Join(s.dir, lockFile), exclusive, s.LockWait)
+}
+
+// lockFileAt takes the flock on the file at path (creating it), shared or
+// exclusive, for at most wait (zero means DefaultLockWait) or until ctx is
+// done. The returned function releases it.
+func lockFileAt(ctx context.Context, path string, exclusive bool, wait time.Duration) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
@@ -246,7 +283,6 @@ func (s *Store) lock(ctx context.Context, exclusive bool) (func(), error) {
 	if exclusive {
 		how = syscall.LOCK_EX
 	}
-	wait := s.LockWait
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
@@ -391,14 +427,13 @@ func (s *Store) decode() (*State, bool, error) {
 	st := &State{}
 	good := true
 	if err := json.Unmarshal(data, st); err != nil {
-		damaged := fmt.Errorf("decoding state %s: %w", s.StatePath(), err)
 		prev, prevErr := os.ReadFile(filepath.Join(s.dir, prevFile))
 		st, good = &State{}, false
 		if prevErr != nil || json.Unmarshal(prev, st) != nil {
-			return nil, false, fmt.Errorf("%w (and no good previous state in %s to recover from)", damaged, prevFile)
+			return nil, false, &DamagedStateError{Path: s.StatePath(), Err: err}
 		}
 		if s.Warnf != nil {
-			s.Warnf("%v; using the previous state from %s: the last change may be lost", damaged, prevFile)
+			s.Warnf("decoding state %s: %v; using the previous state from %s: the last change may be lost", s.StatePath(), err, prevFile)
 		}
 	}
 	if st.Version > SchemaVersion {
