@@ -77,7 +77,7 @@ type Agent struct {
 	// lingering are the recorded process groups (pgid to record file) of
 	// finished hooks and commands that left members running.
 	lingering map[int]string
-	wg           sync.WaitGroup
+	wg        sync.WaitGroup
 
 	// dataDir identifies the data directory the agent started with, to
 	// notice that it was removed (or replaced).
