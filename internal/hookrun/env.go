@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/canonical/jujutest/internal/local/machine"
 )
 
 // JujuVersion is the Juju version the local backend reports to charms
@@ -79,12 +81,10 @@ type Unit struct {
 	Proxy Proxy
 	// SystemPath follows ToolsDir in PATH; "" means DefaultSystemPath.
 	SystemPath string
-	// Started, when not nil, is called with the process group id of each
-	// handler or command right after it starts; the function it returns
-	// (if not nil) is called when the run is over (after a killed group is
-	// gone). An agent uses it to record the groups it runs, so that they can
-	// be killed even if the agent itself is killed.
-	Started func(pgid int) (finished func())
+	// Machine is where the handler runs; CharmDir, SocketPath and
+	// ToolsDir are its paths. nil means the host, with no process
+	// tracking.
+	Machine machine.Machine
 }
 
 // check validates the fields every run needs.
@@ -249,4 +249,12 @@ func absCharmDir(dir string) (string, error) {
 		return "", fmt.Errorf("hookrun: charm directory: %w", err)
 	}
 	return abs, nil
+}
+
+// onMachine returns the unit's machine, the host when none is set.
+func (u Unit) onMachine() machine.Machine {
+	if u.Machine != nil {
+		return u.Machine
+	}
+	return machine.NewHost(machine.HostConfig{ToolsDir: u.ToolsDir, Socket: u.SocketPath})
 }

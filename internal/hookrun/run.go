@@ -9,15 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"io/fs"
 	"os/exec"
-	"path/filepath"
+	"path"
 	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/canonical/jujutest/internal/local/proc"
+	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/logline"
 )
 
@@ -134,14 +134,6 @@ func NewContextID(unit, name string) (string, error) {
 	return unit + "-" + name + "-" + hex.EncodeToString(b[:]), nil
 }
 
-// KillGrace bounds how long a run waits, after killing its process group,
-// for the group's processes to die.
-const KillGrace = 5 * time.Second
-
-// outputGrace bounds how long a run keeps reading output after the handler
-// exited, when a background process it started still holds the pipes.
-const outputGrace = 500 * time.Millisecond
-
 // Run runs the hook or action h and returns its result. A hook with no
 // handler is skipped (Result.Skipped, nil error); an action with none fails
 // with ActionNotImplementedError. A non-zero exit gives *ExitError ("exit
@@ -162,7 +154,8 @@ func Run(ctx context.Context, h Hook) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	handler, path, err := discover(dir, h.Kind, h.Name)
+	mc := h.onMachine()
+	handler, path, err := discover(ctx, mc, dir, h.Kind, h.Name)
 	if err != nil {
 		return Result{}, err
 	}
@@ -172,7 +165,6 @@ func Run(ctx context.Context, h Hook) (Result, error) {
 		}
 		return Result{Skipped: true}, nil
 	}
-	cmd := &exec.Cmd{Path: path, Args: []string{path}, Env: env, Dir: dir}
 	var sink func(level, line string)
 	if h.Log != nil {
 		var mu sync.Mutex
@@ -184,17 +176,18 @@ func Run(ctx context.Context, h Hook) (Result, error) {
 			h.Log(logline.Record{Time: time.Now(), Entity: entity, Level: level, Module: module, Message: line})
 		}
 	}
-	res, err := run(ctx, cmd, sink, h.Kind == KindAction, h.Started)
+	p := machine.Process{Path: path, Args: []string{path}, Env: env, Dir: dir}
+	res, err := run(ctx, mc, p, sink, h.Kind == KindAction)
 	res.Handler, res.Path = handler, path
-	if errors.Is(err, errKilled) {
+	if errors.Is(err, machine.ErrKilled) {
 		return res, fmt.Errorf("%w: %w", ErrTerminated, context.Cause(ctx))
 	}
 	return res, err
 }
 
 // discover finds the handler of a hook or action as Juju does.
-func discover(charmDir string, kind Kind, name string) (Handler, string, error) {
-	if _, err := os.Stat(filepath.Join(charmDir, "metadata.yaml")); errors.Is(err, os.ErrNotExist) {
+func discover(ctx context.Context, mc machine.Machine, charmDir string, kind Kind, name string) (Handler, string, error) {
+	if _, err := mc.Stat(ctx, path.Join(charmDir, "metadata.yaml")); errors.Is(err, fs.ErrNotExist) {
 		return HandlerNone, "", ErrCharmMissing
 	} else if err != nil {
 		return HandlerNone, "", fmt.Errorf("failed to check for metadata.yaml: %w", err)
@@ -207,20 +200,21 @@ func discover(charmDir string, kind Kind, name string) (Handler, string, error) 
 		handler Handler
 		path    string
 	}{
-		{HandlerDispatch, filepath.Join(charmDir, "dispatch")},
-		{HandlerExplicit, filepath.Join(charmDir, location, name)},
+		{HandlerDispatch, path.Join(charmDir, "dispatch")},
+		{HandlerExplicit, path.Join(charmDir, location, name)},
 	} {
-		path, err := exec.LookPath(c.path)
-		if err == nil {
-			return c.handler, path, nil
-		}
-		var execErr *exec.Error
-		if errors.As(err, &execErr) && errors.Is(execErr.Err, os.ErrNotExist) {
+		mode, err := mc.Stat(ctx, c.path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			continue // missing: try the next one
+		case err != nil:
+			return HandlerNone, "", &exec.Error{Name: c.path, Err: err}
+		case mode.IsDir() || mode&0o111 == 0:
+			// Present but not runnable: Juju fails the hook rather
+			// than skipping it (exec.LookPath's error).
+			return HandlerNone, "", &exec.Error{Name: c.path, Err: fs.ErrPermission}
 		}
-		// Present but not runnable (not executable, a directory): Juju
-		// fails the hook rather than skipping it.
-		return HandlerNone, "", err
+		return c.handler, c.path, nil
 	}
 	return HandlerNone, "", nil
 }
@@ -237,10 +231,6 @@ type Command struct {
 	// Vars are extra "NAME=value" context variables (JUJU_RELATION, ... for
 	// exec with a relation context).
 	Vars []string
-	// ScriptDir is where the script's temporary directory is made; ""
-	// means os.TempDir(). An agent passes a directory of its model, so
-	// that a script left by a killed agent goes away with the model.
-	ScriptDir string
 }
 
 // RunCommand runs c.Commands with bash in the charm directory, with the
@@ -262,123 +252,62 @@ func RunCommand(ctx context.Context, c Command) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	tmp, err := os.MkdirTemp(c.ScriptDir, "juju-exec")
-	if err != nil {
-		return Result{}, fmt.Errorf("hookrun: creating script directory: %w", err)
+	mc := c.onMachine()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Result{}, fmt.Errorf("hookrun: naming the script: %w", err)
 	}
-	defer os.RemoveAll(tmp)
-	script := filepath.Join(tmp, "script.sh")
-	if err := os.WriteFile(script, []byte(c.Commands), 0o600); err != nil {
+	tmp := path.Join(mc.TempDir(c.UnitName), "juju-exec"+hex.EncodeToString(b[:]))
+	script := path.Join(tmp, "script.sh")
+	if err := mc.WriteFile(ctx, script, []byte(c.Commands), 0o600); err != nil {
 		return Result{}, fmt.Errorf("hookrun: writing script: %w", err)
 	}
+	defer func() { _ = mc.RemoveAll(context.WithoutCancel(ctx), tmp) }()
 	const bash = "/bin/bash"
-	cmd := &exec.Cmd{Path: bash, Args: []string{bash, script}, Env: env, Dir: dir}
-	res, err := run(ctx, cmd, nil, true, c.Started)
+	p := machine.Process{Path: bash, Args: []string{bash, script}, Env: env, Dir: dir}
+	res, err := run(ctx, mc, p, nil, true)
 	var exitErr *ExitError
 	switch {
 	case errors.As(err, &exitErr):
 		return res, nil // the code is the result
-	case errors.Is(err, errKilled):
+	case errors.Is(err, machine.ErrKilled):
 		return res, fmt.Errorf("%w: %w", ErrCancelled, context.Cause(ctx))
 	}
 	return res, err
 }
 
-// errKilled is run's error when it killed the process group because ctx
-// ended.
-var errKilled = errors.New("killed")
-
-// run starts cmd in its own process group, feeds its output lines to sink
-// (if not nil) and keeps it (if keep), and waits for it, killing the group
-// when ctx ends. started (if not nil) learns the group id; see
-// Unit.Started.
-func run(ctx context.Context, cmd *exec.Cmd, sink func(level, line string), keep bool, started func(int) func()) (Result, error) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return Result{}, fmt.Errorf("hookrun: making output pipe: %w", err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outR.Close()
-		outW.Close()
-		return Result{}, fmt.Errorf("hookrun: making output pipe: %w", err)
-	}
-	cmd.Stdout, cmd.Stderr = outW, errW
-	if err := ctx.Err(); err != nil {
-		outR.Close()
-		outW.Close()
-		errR.Close()
-		errW.Close()
-		return Result{Code: -1}, errKilled
-	}
-	startErr := cmd.Start()
-	// The child has its copies; close ours so EOF comes when it exits.
-	outW.Close()
-	errW.Close()
-	if startErr != nil {
-		outR.Close()
-		errR.Close()
-		return Result{}, fmt.Errorf("hookrun: starting %s: %w", cmd.Path, startErr)
-	}
-	pgid := cmd.Process.Pid
-	if started != nil {
-		if finished := started(pgid); finished != nil {
-			defer finished()
-		}
-	}
-
+// run runs p on mc, feeds its output lines to sink (if not nil) and keeps
+// the output (if keep). A non-zero exit is an *ExitError; a process ended
+// by SIGTERM or SIGKILL is ErrTerminated; a process killed because ctx
+// ended is machine.ErrKilled.
+func run(ctx context.Context, mc machine.Machine, p machine.Process, sink func(level, line string), keep bool) (Result, error) {
+	outR, outW := io.Pipe()
+	errR, errW := io.Pipe()
+	p.Stdout, p.Stderr = outW, errW
 	var stdout, stderr bytes.Buffer
 	var readers sync.WaitGroup
 	readers.Add(2)
 	go readLines(&readers, outR, "DEBUG", sink, keepBuffer(keep, &stdout))
 	go readLines(&readers, errR, "WARNING", sink, keepBuffer(keep, &stderr))
+	code, err := mc.Run(ctx, p)
+	outW.Close()
+	errW.Close()
+	readers.Wait()
 
-	waited := make(chan error, 1)
-	go func() { waited <- cmd.Wait() }()
-	var waitErr error
-	killed := false
-	select {
-	case waitErr = <-waited:
-	case <-ctx.Done():
-		killed = true
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		waitErr = <-waited
-		proc.KillGroup(pgid, KillGrace)
-	}
-
-	// Let the readers drain what the handler wrote; if a background process
-	// still holds the pipes, stop reading after a grace period.
-	readersDone := make(chan struct{})
-	go func() { readers.Wait(); close(readersDone) }()
-	select {
-	case <-readersDone:
-	case <-time.After(outputGrace):
-		outR.Close()
-		errR.Close()
-		<-readersDone
-	}
-	outR.Close()
-	errR.Close()
-
-	res := Result{Code: cmd.ProcessState.ExitCode()}
+	res := Result{Code: code}
 	if keep {
 		res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
 	}
-	if killed {
-		return res, errKilled
+	var sigErr *machine.SignalError
+	switch {
+	case err == nil && code != 0:
+		return res, &ExitError{Code: code}
+	case errors.As(err, &sigErr) && (sigErr.Signal == syscall.SIGTERM || sigErr.Signal == syscall.SIGKILL):
+		return res, ErrTerminated
+	case err != nil && !errors.Is(err, machine.ErrKilled) && !errors.As(err, &sigErr):
+		return res, fmt.Errorf("hookrun: %w", err)
 	}
-	var exitErr *exec.ExitError
-	if errors.As(waitErr, &exitErr) {
-		if exitErr.Exited() {
-			return res, &ExitError{Code: exitErr.ExitCode()}
-		}
-		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && (ws.Signal() == syscall.SIGTERM || ws.Signal() == syscall.SIGKILL) {
-			return res, ErrTerminated
-		}
-		return res, waitErr // e.g. "signal: segmentation fault"
-	}
-	return res, waitErr
+	return res, err // nil, killed, or another signal ("signal: segmentation fault")
 }
 
 // keepBuffer returns buf when output is kept, else nil.

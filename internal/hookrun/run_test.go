@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/hookrun"
+	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/logline"
 )
@@ -389,16 +390,16 @@ func TestRunCommand(t *testing.T) {
 	}
 }
 
-// TestStartedReportsProcessGroup checks Unit.Started: it learns the
-// handler's process group while the handler runs, and its finish function
-// runs once the run is over.
+// TestStartedReportsProcessGroup checks the host machine's Track through
+// hookrun: it learns the handler's process group while the handler runs,
+// and its finish function runs once the run is over.
 func TestStartedReportsProcessGroup(t *testing.T) {
 	t.Parallel()
 	dir := charmDir(t, map[string]string{"dispatch": "#!/bin/sh\necho $$ > \"$CHARM_DIR/hook.pid\"\n"})
 	u := testUnit(dir)
 	var mu sync.Mutex
 	var events []string
-	u.Started = func(pgid int) func() {
+	track := func(pgid int) func() {
 		st, err := proc.ReadStat(pgid)
 		mu.Lock()
 		defer mu.Unlock()
@@ -412,6 +413,7 @@ func TestStartedReportsProcessGroup(t *testing.T) {
 			events = append(events, "finished")
 		}
 	}
+	u.Machine = machine.NewHost(machine.HostConfig{ToolsDir: u.ToolsDir, Socket: u.SocketPath, Track: track})
 	if _, err := hookrun.Run(context.Background(), hookrun.Hook{Unit: u, Name: "start", ContextID: "c"}); err != nil {
 		t.Fatal(err)
 	}

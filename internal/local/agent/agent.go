@@ -38,8 +38,6 @@ type Config struct {
 	Store *state.Store
 	// ModelUUID is the model the agent runs.
 	ModelUUID string
-	// Machine is where the hooks run.
-	Machine machine.Machine
 	// Executable is the juju-local binary: hook-tool links point at it.
 	Executable string
 	// Environ is the agent's environment; hooks get only Juju's hook
@@ -59,6 +57,8 @@ type Agent struct {
 	uuid  string
 	srv   *hooktool.Server
 	tools string
+	// host is the machine the model's units run on.
+	host machine.Machine
 
 	// logMu serializes appends to the debug-log file.
 	logMu   sync.Mutex
@@ -138,6 +138,13 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	a.srv = srv
 	defer srv.Close()
+	a.host = machine.NewHost(machine.HostConfig{
+		UnitDir:   func(unit string) string { return cfg.Store.UnitDir(a.uuid, unit) },
+		ScriptDir: modelDir,
+		ToolsDir:  a.tools,
+		Socket:    srv.Path(),
+		Track:     a.trackGroup,
+	})
 
 	st, err := proc.ReadStat(os.Getpid())
 	if err != nil {
@@ -219,6 +226,10 @@ func (a *Agent) trackGroup(pgid int) func() {
 		_ = os.Remove(path)
 	}
 }
+
+// machine returns the machine with the given id, where units and machine
+// tasks run.
+func (a *Agent) machine(string) machine.Machine { return a.host }
 
 // pruneLingering forgets the recorded process groups of finished hooks
 // and commands whose last member has gone.

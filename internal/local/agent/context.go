@@ -227,7 +227,7 @@ func (c *hookContext) address() (string, error) {
 	if mc := m.Machines[u.Machine]; mc != nil {
 		return mc.Address, nil
 	}
-	return c.a.cfg.Machine.Addresses()[0], nil
+	return c.a.machine(u.Machine).Facts().Addresses[0], nil
 }
 
 // NetworkInfo implements hooktool.Context: the unit's one address, on

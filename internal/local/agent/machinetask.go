@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os/exec"
 	"strings"
 	"time"
 
+	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -49,32 +49,22 @@ func (a *Agent) runMachineTask(id string) {
 		runCtx, cancel = context.WithTimeout(ctx, t.Timeout)
 		defer cancel()
 	}
-	mc := a.cfg.Machine
-	cmd := mc.Command(runCtx, "/", machineTaskEnv(mc.ID()), "/bin/bash", "-s")
-	cmd.Stdin = strings.NewReader(t.Command)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second
-	var runErr error
-	if runErr = cmd.Start(); runErr == nil {
-		if finished := a.trackGroup(cmd.Process.Pid); finished != nil {
-			defer finished()
-		}
-		runErr = cmd.Wait()
+	machineID := t.Machine
+	if machineID == "" {
+		machineID = "0" // a task queued before tasks named their machine
 	}
+	var stdout, stderr bytes.Buffer
+	code, runErr := a.machine(machineID).Run(runCtx, machine.Process{
+		Path: "/bin/bash", Args: []string{"/bin/bash", "-s"}, Env: machineTaskEnv(machineID), Dir: "/",
+		Stdin: strings.NewReader(t.Command), Stdout: &stdout, Stderr: &stderr,
+	})
 	if ctx.Err() != nil {
 		return // the agent is stopping
 	}
 	if err := a.store.SaveTaskOutput(a.uuid, id, stdout.Bytes(), stderr.Bytes()); err != nil {
 		a.cfg.Logf("machine task %s: %v", id, err)
 	}
-	code := 0
-	var exitErr *exec.ExitError
-	switch {
-	case errors.As(runErr, &exitErr) && exitErr.Exited():
-		code = exitErr.ExitCode()
-		runErr = nil // a non-zero exit is the command's result
-	case runErr != nil && runCtx.Err() != nil:
+	if runErr != nil && runCtx.Err() != nil {
 		runErr = errCommandTimedOut
 	}
 	err = a.update(ctx, func(m *state.Model) error {

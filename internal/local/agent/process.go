@@ -19,8 +19,7 @@ type hookSpec struct {
 // runProcess runs a hook, action or exec command of the unit in its hook
 // context: the context is registered on the hook-tool server for the
 // duration, and internal/hookrun runs the handler with Juju's hook
-// environment in its own process group (recorded while it runs, see
-// trackGroup), logging hook output to debug-log (hooks) or keeping it
+// environment on the unit's machine, logging hook output to debug-log (hooks) or keeping it
 // (tasks). The result and error are hookrun's; an exec command that outlives
 // its task's timeout fails with errCommandTimedOut.
 func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, spec hookSpec) (hookrun.Result, error) {
@@ -39,17 +38,19 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 	unregister := a.srv.Register(contextID, hc)
 	defer unregister()
 
+	mc := a.machine(u.Machine)
+	tools, socket := mc.HookTools()
 	unit := hookrun.Unit{
-		CharmDir:   w.charmDir(),
+		CharmDir:   mc.CharmDir(u.Name),
 		UnitName:   u.Name,
 		ModelName:  m.Name,
 		ModelUUID:  m.UUID,
 		MachineID:  u.Machine,
-		SocketPath: a.srv.Path(),
-		ToolsDir:   a.tools,
+		SocketPath: socket,
+		ToolsDir:   tools,
 		SystemPath: a.systemPath(),
 		Proxy:      hookrun.Proxy{NoProxy: "127.0.0.1,localhost,::1"},
-		Started:    a.trackGroup,
+		Machine:    mc,
 	}
 	if t := spec.task; t != nil && t.Kind == state.TaskExec {
 		runCtx := ctx
@@ -58,9 +59,7 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 			runCtx, cancel = context.WithTimeout(ctx, t.Timeout)
 			defer cancel()
 		}
-		res, err := hookrun.RunCommand(runCtx, hookrun.Command{
-			Unit: unit, ContextID: contextID, Commands: t.Command, ScriptDir: a.store.ModelDir(a.uuid),
-		})
+		res, err := hookrun.RunCommand(runCtx, hookrun.Command{Unit: unit, ContextID: contextID, Commands: t.Command})
 		if err != nil && ctx.Err() == nil && runCtx.Err() != nil {
 			return res, errCommandTimedOut
 		}

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 	"time"
@@ -194,9 +194,9 @@ func (w *unitWorker) initialise(ctx context.Context, app *state.Application, u *
 	if err != nil {
 		return err
 	}
-	charmDir := w.charmDir()
-	if _, err := os.Stat(filepath.Join(charmDir, "metadata.yaml")); err != nil {
-		if err := expandCharm(ci.archive, charmDir); err != nil {
+	mc := w.a.machine(u.Machine)
+	if _, err := mc.Stat(ctx, path.Join(mc.CharmDir(w.name), "metadata.yaml")); err != nil {
+		if _, err := mc.InstallCharm(ctx, w.name, ci.archive); err != nil {
 			return fmt.Errorf("expanding charm: %w", err)
 		}
 	}
@@ -211,39 +211,6 @@ func (w *unitWorker) initialise(ctx context.Context, app *state.Application, u *
 		}
 		return nil
 	})
-}
-
-// expandCharm unpacks the archive into dir all or nothing: into a
-// temporary directory beside it, renamed into place only when complete, so
-// that a full disk never leaves a half-written charm (a truncated
-// dispatch) for the hooks to run. A dir left without metadata.yaml by an
-// earlier version is replaced.
-func expandCharm(archive *charm.CharmArchive, dir string) error {
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, ".charm-*")
-	if err != nil {
-		return err
-	}
-	if err := archive.ExpandTo(tmp); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.RemoveAll(dir); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		return err
-	}
-	return nil
 }
 
 // maxInitBackoff bounds the pause between retries of a failed
@@ -267,11 +234,6 @@ func (w *unitWorker) initFailed(ctx context.Context, err error) {
 	})
 	backoff := time.Second << min(w.initFailures-1, 5)
 	w.sleep(ctx, min(backoff, maxInitBackoff))
-}
-
-// charmDir is the unit's charm directory (JUJU_CHARM_DIR).
-func (w *unitWorker) charmDir() string {
-	return filepath.Join(w.a.store.UnitDir(w.a.uuid, w.name), "charm")
 }
 
 // nextOp decides what the unit does next, following Juju's uniter.
@@ -372,12 +334,13 @@ func taskLess(a, b *state.Task) bool {
 // address returns the unit's machine address.
 func (w *unitWorker) address(m *state.Model) string {
 	_, u := m.Unit(w.name)
-	if u != nil {
-		if mc := m.Machines[u.Machine]; mc != nil {
-			return mc.Address
-		}
+	if u == nil {
+		return ""
 	}
-	return w.a.cfg.Machine.Addresses()[0]
+	if mc := m.Machines[u.Machine]; mc != nil {
+		return mc.Address
+	}
+	return w.a.machine(u.Machine).Facts().Addresses[0]
 }
 
 // deleteUnit removes the unit from the state (and its application when it

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/local/agent"
-	"github.com/canonical/jujutest/internal/local/machine"
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
 )
@@ -342,7 +341,6 @@ func (r *run) cmdAgent(args []string) error {
 	err = agent.Run(ctx, agent.Config{
 		Store:      store,
 		ModelUUID:  args[0],
-		Machine:    machine.NewHost(),
 		Executable: exe,
 		Environ:    r.envKV,
 		Logf:       logf,

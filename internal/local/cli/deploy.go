@@ -156,13 +156,13 @@ func (r *run) cmdDeploy(args []string) error {
 
 	// Choose the base: the requested one (if the charm supports it) or the
 	// charm's first; the host's own when the charm declares none.
-	host := machine.NewHost()
+	host := machine.HostFacts()
 	base, err := chooseBase(ch, requested, force)
 	if err != nil {
 		return err
 	}
 	if base.Empty() {
-		hb := host.Base()
+		hb := host.Base
 		base = corebase.MakeDefaultBase(hb.Name, hb.Channel)
 	}
 
@@ -447,17 +447,16 @@ func dropNil(s charm.Settings) map[string]any {
 
 // addUnits adds n units of a to machine 0 (the host), creating the machine
 // if needed; the caller has claimed the host for m (Store.ClaimHost). The first unit of an application without a leader leads.
-func addUnits(m *state.Model, a *state.Application, host machine.Machine, n int, now time.Time) []string {
-	if m.Machines[host.ID()] == nil {
-		b := host.Base()
-		m.Machines[host.ID()] = &state.Machine{
-			ID:         host.ID(),
-			Hostname:   host.Hostname(),
-			Address:    host.Addresses()[0],
-			Base:       state.Base{Name: b.Name, Channel: b.Channel},
+func addUnits(m *state.Model, a *state.Application, host machine.Facts, n int, now time.Time) []string {
+	if m.Machines[host.ID] == nil {
+		m.Machines[host.ID] = &state.Machine{
+			ID:         host.ID,
+			Hostname:   host.Hostname,
+			Address:    host.Addresses[0],
+			Base:       state.Base{Name: host.Base.Name, Channel: host.Base.Channel},
 			Created:    now,
-			InstanceID: host.InstanceID(),
-			Hardware:   host.Hardware(),
+			InstanceID: host.InstanceID,
+			Hardware:   host.Hardware,
 		}
 	}
 	var added []string
@@ -466,7 +465,7 @@ func addUnits(m *state.Model, a *state.Application, host machine.Machine, n int,
 		a.NextUnit++
 		a.Units[name] = &state.Unit{
 			Name:     name,
-			Machine:  host.ID(),
+			Machine:  host.ID,
 			Life:     state.Alive,
 			Workload: state.NewStatus("waiting", "waiting for machine", now),
 			Agent:    state.NewStatus("allocating", "", now),
@@ -511,7 +510,7 @@ func (r *run) cmdAddUnit(args []string) error {
 	if to != "" && to != "0" {
 		return fmt.Errorf("juju-local has one machine, \"0\" (this host): cannot place units on %q", to)
 	}
-	host := machine.NewHost()
+	host := machine.HostFacts()
 	var uuid string
 	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		a := m.Applications[appName]

@@ -157,6 +157,8 @@ func (r *run) cmdExec(args []string) error {
 			}
 			if strings.HasPrefix(t.tag, "unit-") {
 				task.Unit = t.receiver
+			} else {
+				task.Machine = t.receiver
 			}
 			m.Tasks[task.ID] = task
 			tasks = append(tasks, enqueued{id: task.ID, receiver: t.receiver, tag: t.tag})

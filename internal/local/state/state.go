@@ -331,6 +331,9 @@ type Task struct {
 	Kind string `json:"kind"`
 	// Unit is the unit the task runs on ("" for a machine exec task).
 	Unit string `json:"unit"`
+	// Machine is the machine a machine exec task runs on ("" for a unit's
+	// task).
+	Machine string `json:"machine,omitempty"`
 	// Action is the action name (actions only).
 	Action string `json:"action,omitempty"`
 	// Params are the action parameters with defaults applied.
