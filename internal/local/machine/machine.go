@@ -197,7 +197,7 @@ func (h *Host) Run(ctx context.Context, p Process) (int, error) {
 	case err = <-waited:
 	case <-ctx.Done():
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-waited
+		_ = <-waited // the process was killed: its exit status says nothing
 		proc.KillGroup(pgid, killWait)
 		return -1, fmt.Errorf("%w: %w", ErrKilled, context.Cause(ctx))
 	}
