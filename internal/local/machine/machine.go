@@ -193,13 +193,18 @@ func (h *Host) Run(ctx context.Context, p Process) (int, error) {
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	var err error
+	killed := false
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
+		killed = true
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		_ = <-waited // the process was killed: its exit status says nothing
+		err = <-waited
+	}
+	if killed {
+		// The exit status (killed) says nothing more.
 		proc.KillGroup(pgid, killWait)
-		return -1, fmt.Errorf("%w: %w", ErrKilled, context.Cause(ctx))
+		return -1, fmt.Errorf("%w: %w (%w)", ErrKilled, context.Cause(ctx), err)
 	}
 	var exitErr *exec.ExitError
 	switch {
