@@ -12,7 +12,7 @@ CHARM_LOCAL := $(CURDIR)/tinyproxy_$(GOARCH).charm
 TEST_TIMEOUT ?= 15m
 INTEGRATION_TIMEOUT ?= 40m
 
-.PHONY: all build test integration bench fmt tools clean
+.PHONY: all build test integration bench fmt tools clean lxd
 
 all: build test
 
@@ -49,6 +49,12 @@ integration: build
 	fi; \
 	export JUJUTEST_BACKEND="$$backend"; \
 	$(GO) test -tags integration -count=1 -v -timeout $(INTEGRATION_TIMEOUT) ./tests/integration
+
+## lxd: prepare this machine for juju-local's LXD machines, idempotently:
+## LXD from Debian's archive, the daemon, a storage pool, a bridge on a free
+## subnet, and the Debian 12 image (debootstrap) aliased juju/debian@12/<arch>
+lxd:
+	.ci/lxd-setup
 
 ## bench: every Go benchmark (speed targets are checked here)
 bench:
