@@ -64,8 +64,8 @@ type Agent struct {
 	logMu   sync.Mutex
 	logPath string
 
-	// machineLock serializes hooks on the machine, as Juju's machine lock.
-	machineLock sync.Mutex
+	// ms are the model's machines (LXD containers in an LXD model).
+	ms *machines
 
 	mu      sync.Mutex
 	ctx     context.Context // cancelled when the agent stops
@@ -145,6 +145,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Socket:    srv.Path(),
 		Track:     a.trackGroup,
 	})
+	a.ms = newMachines(a)
 
 	st, err := proc.ReadStat(os.Getpid())
 	if err != nil {
@@ -228,8 +229,18 @@ func (a *Agent) trackGroup(pgid int) func() {
 }
 
 // machine returns the machine with the given id, where units and machine
-// tasks run.
-func (a *Agent) machine(string) machine.Machine { return a.host }
+// tasks run: the host in a host model; in an LXD model, the machine's
+// container once it is provisioned and prepared, nil before.
+func (a *Agent) machine(id string) machine.Machine { return a.ms.get(a.model(), id) }
+
+// wakeAll wakes every unit worker.
+func (a *Agent) wakeAll() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, w := range a.workers {
+		w.wake()
+	}
+}
 
 // pruneLingering forgets the recorded process groups of finished hooks
 // and commands whose last member has gone.
@@ -428,6 +439,7 @@ func (a *Agent) setSnapshot(st *state.State, m *state.Model) {
 	for _, w := range a.workers {
 		w.wake()
 	}
+	a.ms.reconcile(m)
 	for id, t := range m.Tasks {
 		if t.Unit == "" && t.Status == state.TaskPending && !a.machineTasks[id] {
 			a.machineTasks[id] = true

@@ -227,7 +227,10 @@ func (c *hookContext) address() (string, error) {
 	if mc := m.Machines[u.Machine]; mc != nil {
 		return mc.Address, nil
 	}
-	return c.a.machine(u.Machine).Facts().Addresses[0], nil
+	if mc := c.a.machine(u.Machine); mc != nil {
+		return mc.Facts().Addresses[0], nil
+	}
+	return "", fmt.Errorf("machine %s has no address yet", u.Machine)
 }
 
 // NetworkInfo implements hooktool.Context: the unit's one address, on

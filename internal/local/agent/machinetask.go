@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -54,7 +55,12 @@ func (a *Agent) runMachineTask(id string) {
 		machineID = "0" // a task queued before tasks named their machine
 	}
 	var stdout, stderr bytes.Buffer
-	code, runErr := a.machine(machineID).Run(runCtx, machine.Process{
+	mc := a.machine(machineID)
+	if mc == nil {
+		a.failMachineTask(ctx, id, fmt.Errorf("machine %s is not provisioned", machineID))
+		return
+	}
+	code, runErr := mc.Run(runCtx, machine.Process{
 		Path: "/bin/bash", Args: []string{"/bin/bash", "-s"}, Env: machineTaskEnv(machineID), Dir: "/",
 		Stdin: strings.NewReader(t.Command), Stdout: &stdout, Stderr: &stderr,
 	})
@@ -86,6 +92,16 @@ func (a *Agent) runMachineTask(id string) {
 	if err != nil && !errors.Is(err, errTaskTaken) && !errors.Is(err, errModelGone) {
 		a.cfg.Logf("finishing machine task %s: %v", id, err)
 	}
+}
+
+// failMachineTask fails a machine task that cannot run.
+func (a *Agent) failMachineTask(ctx context.Context, id string, why error) {
+	_ = a.update(ctx, func(m *state.Model) error {
+		if t := m.Tasks[id]; t != nil {
+			t.Status, t.Message, t.ReturnCode, t.Completed = state.TaskFailed, why.Error(), 1, time.Now()
+		}
+		return nil
+	})
 }
 
 // errTaskTaken is returned when a machine task is gone or no longer

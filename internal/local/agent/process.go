@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/canonical/jujutest/internal/hookrun"
@@ -39,6 +40,9 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 	defer unregister()
 
 	mc := a.machine(u.Machine)
+	if mc == nil {
+		return hookrun.Result{}, fmt.Errorf("machine %s is not provisioned", u.Machine)
+	}
 	tools, socket := mc.HookTools()
 	unit := hookrun.Unit{
 		CharmDir:   mc.CharmDir(u.Name),

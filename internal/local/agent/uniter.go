@@ -129,7 +129,17 @@ func (w *unitWorker) run() {
 		if u == nil {
 			return
 		}
-		if !m.AllowHost {
+		if w.a.machine(u.Machine) == nil {
+			// The unit's machine is not provisioned (yet): only removal
+			// proceeds.
+			if u.Life == state.Dying || m.Life == state.Dying {
+				w.deleteUnit(ctx)
+				return
+			}
+			w.sleep(ctx, 0)
+			continue
+		}
+		if !m.AllowHost && !m.IsLXD() {
 			// Hooks do not run without the opt-in: only removal proceeds.
 			if u.Life == state.Dying || m.Life == state.Dying {
 				w.deleteUnit(ctx)
@@ -340,7 +350,20 @@ func (w *unitWorker) address(m *state.Model) string {
 	if mc := m.Machines[u.Machine]; mc != nil {
 		return mc.Address
 	}
-	return w.a.machine(u.Machine).Facts().Addresses[0]
+	if mc := w.a.machine(u.Machine); mc != nil {
+		return mc.Facts().Addresses[0]
+	}
+	return ""
+}
+
+// machineID returns the id of the unit's machine ("" when it is gone).
+func (w *unitWorker) machineID() string {
+	if m := w.a.model(); m != nil {
+		if _, u := m.Unit(w.name); u != nil {
+			return u.Machine
+		}
+	}
+	return ""
 }
 
 // deleteUnit removes the unit from the state (and its application when it
@@ -378,6 +401,10 @@ func (w *unitWorker) deleteUnit(ctx context.Context) {
 		if len(app.Units) == 0 && app.Life == state.Dying {
 			delete(m.Applications, app.Name)
 		}
+		// Juju removes a machine with its last unit.
+		if mc := m.Machines[u.Machine]; mc != nil && m.IsLXD() && noUnitsOn(m, u.Machine) {
+			mc.Life = state.Dying
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, errModelGone) {
@@ -402,8 +429,9 @@ func hookStatusBefore(hook string) (status, message string, onlyIfUnset bool) {
 // runHook runs one hook of the unit with the machine lock held, and
 // commits its effects.
 func (w *unitWorker) runHook(ctx context.Context, hook string) {
-	w.a.machineLock.Lock()
-	defer w.a.machineLock.Unlock()
+	lock := w.a.ms.lock(w.machineID())
+	lock.Lock()
+	defer lock.Unlock()
 	m := w.a.model()
 	if m == nil {
 		return
@@ -523,8 +551,9 @@ var errUnitGone = errors.New("unit is gone")
 // runTask runs an exec command or an action of the unit.
 func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 	if t.Kind == state.TaskAction {
-		w.a.machineLock.Lock()
-		defer w.a.machineLock.Unlock()
+		lock := w.a.ms.lock(w.machineID())
+		lock.Lock()
+		defer lock.Unlock()
 	}
 	now := time.Now()
 	label := "juju-exec"

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/local/agent"
+	"github.com/canonical/jujutest/internal/local/lxdmachine"
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
 )
@@ -33,7 +34,7 @@ func (r *run) ensureAgent(uuid string) error {
 	}
 	return r.store.Update(r.ctx, func(st *state.State) error {
 		m := st.Models[uuid]
-		if m == nil || !m.AllowHost {
+		if m == nil || !m.RunsHooks() {
 			return nil
 		}
 		if m.Agent.Alive(proc.Running) || m.Agent.Supervised(proc.Running) {
@@ -102,7 +103,7 @@ func (r *run) ensureAgentOrReap(uuid string) error {
 		if m == nil {
 			return nil
 		}
-		if m.AllowHost {
+		if m.RunsHooks() {
 			return nil
 		}
 		reap = true
@@ -175,7 +176,7 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 				u.Life = state.Dying
 			}
 		}
-		if !m.AllowHost {
+		if !m.RunsHooks() {
 			removeDyingUnits(m)
 		}
 		return nil
@@ -197,7 +198,7 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 			return err
 		}
 		m := st.Models[uuid]
-		if m == nil || len(m.Applications) == 0 {
+		if m == nil || len(m.Applications) == 0 && (!m.IsLXD() || len(m.Machines) == 0) {
 			break
 		}
 		if force && time.Now().After(deadline) {
@@ -205,7 +206,7 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 			// still running) and remove what is left.
 			break
 		}
-		if m.AllowHost && !m.Agent.Alive(proc.Running) && !m.Agent.Supervised(proc.Running) {
+		if m.RunsHooks() && !m.Agent.Alive(proc.Running) && !m.Agent.Supervised(proc.Running) {
 			if err := r.ensureAgent(uuid); err != nil {
 				return err
 			}
@@ -235,6 +236,9 @@ func (r *run) destroyModel(uuid string, force bool, timeout time.Duration, noWai
 		}
 	}
 	if err := r.stopAgent(uuid); err != nil {
+		return err
+	}
+	if err := r.deleteContainers(uuid, false); err != nil {
 		return err
 	}
 	err = r.store.Update(r.ctx, func(st *state.State) error {
@@ -277,6 +281,9 @@ func (r *run) destroyUnreadable(ref string, damaged error) error {
 	if err := agent.StopRecordedGroups(r.store.RunningDir(rec.UUID)); err != nil {
 		return err
 	}
+	if err := r.deleteContainers(rec.UUID, true); err != nil {
+		return err
+	}
 	if err := r.store.ReleaseHost(r.ctx, rec.UUID); err != nil {
 		return err
 	}
@@ -285,6 +292,38 @@ func (r *run) destroyUnreadable(ref string, damaged error) error {
 		return fmt.Errorf("removing model files: %w", err)
 	}
 	fmt.Fprint(r.stderr, "Model destroyed.\n")
+	return nil
+}
+
+// deleteContainers deletes the LXD containers left of a model (by Juju's
+// name prefix for it), once its agent has stopped. It does nothing for a
+// host model; when unsure (the state is unreadable), it deletes what it
+// finds if an LXD daemon answers.
+func (r *run) deleteContainers(uuid string, unsure bool) error {
+	if !unsure {
+		st, err := r.store.Read(r.ctx)
+		if err != nil {
+			return err
+		}
+		if m := st.Models[uuid]; m == nil || !m.IsLXD() {
+			return nil
+		}
+	}
+	prefix, err := lxdmachine.ContainerPrefix(uuid)
+	if err != nil {
+		return err
+	}
+	p, err := lxdmachine.Connect(r.ctx, "")
+	if err != nil {
+		if unsure {
+			return nil
+		}
+		fmt.Fprintf(r.stderr, "\nWARNING cannot delete the model's containers (%s*): %v\n", prefix, err)
+		return nil
+	}
+	if err := p.DeleteAll(r.ctx, prefix); err != nil {
+		return fmt.Errorf("deleting the model's containers: %w", err)
+	}
 	return nil
 }
 

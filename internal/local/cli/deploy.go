@@ -42,7 +42,19 @@ func hostOptInError() error {
 // requireHost checks that the model may run hooks and commands on this
 // host: it opted in before, or this invocation's environment opts in now
 // (which is recorded on the model). Call it under the state lock.
+// claimHost claims the host machine for a host model (Store.ClaimHost);
+// LXD models do not use it.
+func (r *run) claimHost(st *state.State, m *state.Model) error {
+	if m.IsLXD() {
+		return nil
+	}
+	return r.store.ClaimHost(r.ctx, st, m.UUID)
+}
+
 func (r *run) requireHost(m *state.Model) error {
+	if m.IsLXD() {
+		return nil // hooks run in containers
+	}
 	if r.allowHost() {
 		m.AllowHost = true
 	}
@@ -176,14 +188,18 @@ func (r *run) cmdDeploy(args []string) error {
 		r.infof("%q from local charm %q, revision %d on %s would be deployed", appName, meta.Name, 0, base.DisplayString())
 		return nil
 	}
-	if !r.allowHost() && !allowHost {
-		_, m, err := r.readModel(*model)
-		if err != nil {
+	_, target, err := r.readModel(*model)
+	if err != nil {
+		return err
+	}
+	var image string
+	var imageBase state.Base
+	if target.IsLXD() {
+		if image, imageBase, err = r.lxdImage(target, base); err != nil {
 			return err
 		}
-		if !m.AllowHost {
-			return hostOptInError()
-		}
+	} else if !r.allowHost() && !allowHost && !target.AllowHost {
+		return hostOptInError()
 	}
 
 	// Store the charm (Juju uploads it, and counts a revision, before it
@@ -196,7 +212,7 @@ func (r *run) cmdDeploy(args []string) error {
 		if m.Life != state.Alive {
 			return fmt.Errorf("model %q is being destroyed", m.Name)
 		}
-		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
+		if err := r.claimHost(st, m); err != nil {
 			return err
 		}
 		if m.CharmRevisions == nil {
@@ -243,7 +259,17 @@ func (r *run) cmdDeploy(args []string) error {
 			Units:        map[string]*state.Unit{},
 			Created:      now,
 		}
-		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
+		if m.IsLXD() {
+			placement, err := parsePlacement(m, to, numUnits)
+			if err != nil {
+				return err
+			}
+			a.Base = imageBase
+			m.Applications[appName] = a
+			addMachineUnits(m, a, image, imageBase, placement, numUnits, now)
+			return nil
+		}
+		if err := r.claimHost(st, m); err != nil {
 			return err
 		}
 		m.Applications[appName] = a
@@ -507,12 +533,26 @@ func (r *run) cmdAddUnit(args []string) error {
 	if !names.IsValidApplication(appName) {
 		return usagef("invalid application name %q", appName)
 	}
-	if to != "" && to != "0" {
-		return fmt.Errorf("juju-local has one machine, \"0\" (this host): cannot place units on %q", to)
+	_, target, err := r.readModel(*model)
+	if err != nil {
+		return err
+	}
+	if !target.IsLXD() && to != "" && to != "0" {
+		return fmt.Errorf("juju-local's host models have one machine, \"0\" (this host): cannot place units on %q", to)
+	}
+	var image string
+	if a := target.Applications[appName]; a != nil && target.IsLXD() {
+		b, err := corebase.ParseBase(a.Base.Name, a.Base.Channel)
+		if err != nil {
+			return err
+		}
+		if image, _, err = r.lxdImage(target, b); err != nil {
+			return err
+		}
 	}
 	host := machine.HostFacts()
 	var uuid string
-	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
 		a := m.Applications[appName]
 		if a == nil {
 			return fmt.Errorf("application %q not found", appName)
@@ -520,10 +560,19 @@ func (r *run) cmdAddUnit(args []string) error {
 		if a.Life != state.Alive {
 			return fmt.Errorf("cannot add unit to application %q: application is not alive", appName)
 		}
+		uuid = m.UUID
+		if m.IsLXD() {
+			placement, err := parsePlacement(m, to, n)
+			if err != nil {
+				return err
+			}
+			addMachineUnits(m, a, image, a.Base, placement, n, time.Now())
+			return nil
+		}
 		if err := r.requireHost(m); err != nil {
 			return err
 		}
-		if err := r.store.ClaimHost(r.ctx, st, m.UUID); err != nil {
+		if err := r.claimHost(st, m); err != nil {
 			return err
 		}
 		addUnits(m, a, host, n, time.Now())

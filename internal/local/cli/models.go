@@ -12,9 +12,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	corebase "github.com/juju/juju/core/base"
 	"github.com/juju/names/v5"
 	"gopkg.in/yaml.v2"
 
+	"github.com/canonical/jujutest/internal/local/lxdmachine"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -170,6 +172,18 @@ func (r *run) cmdAddModel(args []string) error {
 	if err != nil {
 		return err
 	}
+	provider, err := r.chooseProvider()
+	if err != nil {
+		return err
+	}
+	if v := r.env.get(EnvImageBase); v != "" && provider == state.ProviderLXD {
+		if _, set := cfg[lxdmachine.ImageBaseKey]; !set {
+			if _, err := corebase.ParseBaseFromString(v); err != nil {
+				return fmt.Errorf("%s: %w", EnvImageBase, err)
+			}
+			cfg[lxdmachine.ImageBaseKey] = v
+		}
+	}
 	now := time.Now()
 	err = r.store.Update(r.ctx, func(st *state.State) error {
 		if st.ModelByName(name) != nil {
@@ -183,6 +197,7 @@ func (r *run) cmdAddModel(args []string) error {
 			Life:         state.Alive,
 			Status:       state.NewStatus("available", "", now),
 			Config:       cfg,
+			Provider:     provider,
 			Machines:     map[string]*state.Machine{},
 			Applications: map[string]*state.Application{},
 		}

@@ -94,5 +94,5 @@ func modelWantsAgent(ctx context.Context, store *state.Store, uuid string) bool 
 		return true // a passing failure: the restarted agent reports it
 	}
 	m := st.Models[uuid]
-	return m != nil && m.AllowHost
+	return m != nil && m.RunsHooks()
 }

@@ -82,6 +82,11 @@ type Model struct {
 	// AllowHost records that the user opted in to running hooks on this
 	// host for this model.
 	AllowHost bool `json:"allow-host,omitempty"`
+	// Provider is where the model's machines are: ProviderHost ("" in
+	// states written before providers) or ProviderLXD.
+	Provider string `json:"provider,omitempty"`
+	// NextMachine is the id of the next machine added (LXD models).
+	NextMachine int `json:"next-machine,omitempty"`
 	// Agent is the model's agent process, if one was started.
 	Agent *AgentProcess `json:"agent,omitempty"`
 	// Machines maps machine id to machine.
@@ -94,6 +99,22 @@ type Model struct {
 	// Tasks maps task id to task (exec and actions).
 	Tasks map[string]*Task `json:"tasks,omitempty"`
 }
+
+// Providers of a model's machines.
+const (
+	// ProviderHost runs every unit on this host, as machine "0".
+	ProviderHost = "host"
+	// ProviderLXD makes every machine an LXD system container.
+	ProviderLXD = "lxd"
+)
+
+// IsLXD reports whether the model's machines are LXD containers.
+func (m *Model) IsLXD() bool { return m.Provider == ProviderLXD }
+
+// RunsHooks reports whether the model's agent runs hooks: always in an
+// LXD model (its hooks touch only its containers), and on the host only
+// with the user's opt-in.
+func (m *Model) RunsHooks() bool { return m.AllowHost || m.IsLXD() }
 
 // AgentProcess records a running agent process.
 type AgentProcess struct {
@@ -141,6 +162,26 @@ type Machine struct {
 	InstanceID string `json:"instance-id"`
 	// Hardware is Juju's hardware characteristics string.
 	Hardware string `json:"hardware,omitempty"`
+	// Addresses are all the machine's addresses (Address first).
+	Addresses []string `json:"addresses,omitempty"`
+	// Image is the LXD image alias the machine's container is made from
+	// (LXD models only).
+	Image string `json:"image,omitempty"`
+	// Agent is the machine agent's status (juju-status: pending, started,
+	// down); zero for a host machine, which is started from the first.
+	Agent Status `json:"agent,omitempty"`
+	// Instance is the machine's instance status (machine-status: pending,
+	// allocating, running, provisioning error); zero for a host machine.
+	Instance Status `json:"instance,omitempty"`
+	// Life is Dying once the machine is to be removed (its last unit
+	// went), when the agent deletes its container.
+	Life string `json:"life,omitempty"`
+}
+
+// Provisioned reports whether the machine's instance exists and runs
+// (always, for a host machine).
+func (m *Machine) Provisioned() bool {
+	return m.Image == "" || m.Agent.Current == "started"
 }
 
 // Base is an OS base, e.g. ubuntu 22.04.

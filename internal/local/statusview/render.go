@@ -288,13 +288,30 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 			continue
 		}
 		since := tf.since(mc.Created)
+		agent := fmtStatusInfo{Current: "started", Since: since, Version: Version}
+		inst := fmtStatusInfo{Current: "running", Message: "Running", Since: since}
+		if !mc.Agent.IsZero() { // an LXD machine: statuses as its provisioner set them
+			agent = fmtStatusInfo{Current: mc.Agent.Current, Message: mc.Agent.Message, Since: tf.since(mc.Agent.Since)}
+			if mc.Agent.Current == "started" {
+				agent.Version = Version
+			}
+			inst = fmtStatusInfo{Current: mc.Instance.Current, Message: mc.Instance.Message, Since: tf.since(mc.Instance.Since)}
+		}
+		addrs := mc.Addresses
+		if len(addrs) == 0 && mc.Address != "" {
+			addrs = []string{mc.Address}
+		}
+		instanceID := mc.InstanceID
+		if instanceID == "" {
+			instanceID = "pending"
+		}
 		fs.Machines[id] = fmtMachine{
-			JujuStatus:         fmtStatusInfo{Current: "started", Since: since, Version: Version},
+			JujuStatus:         agent,
 			Hostname:           mc.Hostname,
 			DNSName:            mc.Address,
-			IPAddresses:        []string{mc.Address},
-			InstanceID:         mc.InstanceID,
-			MachineStatus:      fmtStatusInfo{Current: "running", Message: "Running", Since: since},
+			IPAddresses:        addrs,
+			InstanceID:         instanceID,
+			MachineStatus:      inst,
 			ModificationStatus: fmtStatusInfo{Current: "idle", Since: since},
 			Base:               &fmtBase{Name: mc.Base.Name, Channel: mc.Base.Channel},
 			Hardware:           mc.Hardware,
