@@ -45,7 +45,8 @@ integration: build
 	if [ -z "$${CHARM_PATH:-}" ]; then $(MAKE) --no-print-directory pack-local; export CHARM_PATH="$(CHARM_LOCAL)"; fi; \
 	if [ "$$backend" = local ]; then \
 	  data=$$(mktemp -d -t juju-local-XXXXXX); trap 'rm -rf "$$data"' EXIT; \
-	  export JUJUTEST_CLI="$(BIN)/juju-local" JUJU_LOCAL_DATA="$$data" JUJU_LOCAL_ALLOW_HOST=1; \
+	  export JUJUTEST_CLI="$(BIN)/juju-local" JUJU_LOCAL_DATA="$$data" JUJU_LOCAL_ALLOW_HOST=1 JUJU_LOCAL_IMAGE_BASE="$${JUJU_LOCAL_IMAGE_BASE-debian@12}"; \
+	  echo "integration: local backend machines: $${JUJU_LOCAL_PROVIDER:-LXD containers if an LXD daemon answers (make lxd), else this host}"; \
 	fi; \
 	export JUJUTEST_BACKEND="$$backend"; \
 	$(GO) test -tags integration -count=1 -v -timeout $(INTEGRATION_TIMEOUT) ./tests/integration

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -150,8 +151,17 @@ func TestTinyproxy(t *testing.T) {
 			machine = u.Machine
 		}
 		require.NotEmpty(t, machine, "the unit's machine")
+		manual := strings.HasPrefix(st.Machines[machine].InstanceID, "manual:")
 		require.NoError(t, s.juju.RemoveApplication(ctx, []string{app}, nil))
 		s.waitFor(t, ctx, jujutest.AppGone(app), 0)
+		if !manual {
+			// Juju removes a machine with its last unit (a manual one,
+			// such as the local backend's host, stays).
+			gone := func(st *jujutest.Status) bool { _, ok := st.Machines[machine]; return !ok }
+			_, err := s.juju.Wait(ctx, gone, jujutest.WithTimeout(2*time.Minute))
+			require.NoError(t, err, "machine %s removed with its last unit", machine)
+			return
+		}
 		// The stop hook waited for tinyproxy to exit; nothing may run it now.
 		out, err := s.juju.ExecWith(ctx, jujutest.ExecOptions{Machine: machine}, runningTinyproxy)
 		require.NoError(t, err)
@@ -189,16 +199,45 @@ func newSuite(t *testing.T) *suite {
 	s.juju.WaitTimeout = 5 * time.Minute
 	s.want = "Example Domain" // what http://www.example.com/ serves
 	if s.local {
-		// The unit runs on this machine: give it a backend of our own.
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The unit runs on this machine (on the host or in one of its
+		// containers): give it a backend of our own, on an address of
+		// this host that both reach.
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "%s: %s\n", upstreamOK, r.URL.Path)
 		}))
+		ln, err := net.Listen("tcp", net.JoinHostPort(upstreamHost(t), "0"))
+		require.NoError(t, err)
+		srv.Listener = ln
+		srv.Start()
 		t.Cleanup(srv.Close)
 		s.upstream = srv.URL + "/"
 		s.want = upstreamOK
 		s.deployTimeout = 2 * time.Minute
 	}
 	return s
+}
+
+// upstreamHost is the address of this host that the local backend's
+// machines reach it at: the LXD bridge's (LXD_BRIDGE, default lxdbr0) when
+// there is one, else 127.0.0.1 (host machines).
+func upstreamHost(t *testing.T) string {
+	t.Helper()
+	name := os.Getenv("LXD_BRIDGE")
+	if name == "" {
+		name = "lxdbr0"
+	}
+	iface, err := net.InterfaceByName(name)
+	if err != nil {
+		return "127.0.0.1"
+	}
+	addrs, err := iface.Addrs()
+	require.NoError(t, err)
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+			return ipn.IP.String()
+		}
+	}
+	return "127.0.0.1"
 }
 
 // charmPath returns the charm to deploy: CHARM_PATH, else the charm packed now.

@@ -111,7 +111,7 @@ func TestBinaries(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, path, args...)
-		cmd.Env = []string{"JUJU_LOCAL_DATA=" + data, "JUJU_LOCAL_RUNTIME_DIR=" + filepath.Join(data, "run"), "PATH=" + os.Getenv("PATH")}
+		cmd.Env = []string{"JUJU_LOCAL_DATA=" + data, "JUJU_LOCAL_RUNTIME_DIR=" + filepath.Join(data, "run"), "JUJU_LOCAL_PROVIDER=host", "PATH=" + os.Getenv("PATH")}
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		err := cmd.Run()

@@ -53,6 +53,8 @@ func newTestEnv(t testing.TB, allowHost bool) *testEnv {
 		"HOME=" + dir,
 		// Each sandbox has its own claim on the host machine.
 		state.EnvRuntimeDir + "=" + filepath.Join(dir, "run"),
+		// These tests are of host models; LXD models have their own.
+		cli.EnvProvider + "=host",
 	}
 	if allowHost {
 		environ = append(environ, cli.EnvAllowHost+"=1")

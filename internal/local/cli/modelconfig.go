@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/local/state"
+	"github.com/canonical/jujutest/internal/local/lxdmachine"
 	"github.com/canonical/jujutest/internal/logline"
 )
 
@@ -57,6 +58,8 @@ func modelConfigDefaults() map[string]any {
 		"charmhub-url":                "https://api.charmhub.io",
 		"container-networking-method": "local",
 		"image-stream":                "released",
+		// juju-local's own: the base whose LXD image machines use.
+		lxdmachine.ImageBaseKey: "",
 	}
 }
 
