@@ -204,11 +204,17 @@ func (ms *machines) launch(ctx context.Context, m *state.Model, id, name, image 
 	if err := p.Delete(ctx, name); err != nil {
 		return nil, "", err
 	}
+	start := time.Now()
 	addr, err := p.Launch(ctx, name, image, m.UUID)
 	if err != nil {
 		return nil, "", err
 	}
+	launched := time.Now()
 	lm, err := ms.prepare(ctx, p, id, name, addr)
+	if err == nil {
+		ms.a.cfg.Logf("machine %s: container %s launched in %v, prepared in %v", id, name,
+			launched.Sub(start).Round(time.Millisecond), time.Since(launched).Round(time.Millisecond))
+	}
 	return lm, addr, err
 }
 

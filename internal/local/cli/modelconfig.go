@@ -7,8 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/canonical/jujutest/internal/local/state"
 	"github.com/canonical/jujutest/internal/local/lxdmachine"
+	"github.com/canonical/jujutest/internal/local/state"
 	"github.com/canonical/jujutest/internal/logline"
 )
 

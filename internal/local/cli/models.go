@@ -181,6 +181,9 @@ func (r *run) cmdAddModel(args []string) error {
 			if _, err := corebase.ParseBaseFromString(v); err != nil {
 				return fmt.Errorf("%s: %w", EnvImageBase, err)
 			}
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
 			cfg[lxdmachine.ImageBaseKey] = v
 		}
 	}

@@ -53,6 +53,10 @@ func (e *ImageMissingError) Error() string {
 // "debian@12" for an ubuntu charm where no ubuntu image can be built.
 const ImageBaseKey = "juju-local-image-base"
 
+// Pool is the storage pool containers are made in when it exists (`make
+// lxd` creates it, on btrfs where it can); else the default profile's.
+const Pool = "juju-local"
+
 // ImageAlias returns Juju's local alias of the image for a base
 // ("ubuntu@22.04") and architecture ("amd64"): "juju/ubuntu@22.04/amd64".
 func ImageAlias(base, arch string) string { return "juju/" + base + "/" + arch }
@@ -169,12 +173,17 @@ const addressWait = 60 * time.Second
 // the model's UUID as Juju tags it, starts it and waits (bounded) until it
 // has an IPv4 address on eth0. It returns the address.
 func (p *Provider) Launch(ctx context.Context, name, alias, modelUUID string) (string, error) {
+	devices := map[string]map[string]string{}
+	if _, _, err := p.srv.GetStoragePool(Pool); err == nil {
+		devices["root"] = map[string]string{"type": "disk", "path": "/", "pool": Pool}
+	}
 	req := api.InstancesPost{
 		Name:   name,
 		Type:   api.InstanceTypeContainer,
 		Source: api.InstanceSource{Type: "image", Alias: alias},
 		Start:  true,
 		InstancePut: api.InstancePut{
+			Devices: devices,
 			Config: map[string]string{
 				"user.juju-model": modelUUID,
 				// The minbase image has no cloud-init; a read-only /sys
