@@ -174,7 +174,8 @@ func (m *Machine) Run(ctx context.Context, p machine.Process) (int, error) {
 	}
 	// setsid -w: a new session (and group) that the kill below can name,
 	// waiting for the program's exit status.
-	command := append([]string{"setsid", "-w", "/bin/sh", "-c", `echo $$ > "$0"; p=$1; shift; exec "$p" "$@"`, pidFile, p.Path}, args[1:]...)
+	// The shell stays (rather than exec the program) to remove its file.
+	command := append([]string{"setsid", "-w", "/bin/sh", "-c", `echo $$ > "$0"; p=$1; shift; "$p" "$@"; rc=$?; rm -f "$0"; exit $rc`, pidFile, p.Path}, args[1:]...)
 	// argv[0] cannot be chosen through exec; every caller passes the path.
 	env := map[string]string{}
 	for _, kv := range p.Env {
@@ -204,18 +205,20 @@ func (m *Machine) Run(ctx context.Context, p machine.Process) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("running %s in %s: %w", p.Path, m.name, err)
 	}
-	defer func() { _, _ = m.exec(context.Background(), nil, "rm", "-f", pidFile) }()
 	waited := make(chan error, 1)
 	go func() { waited <- op.Wait() }()
 	select {
 	case err = <-waited:
 	case <-ctx.Done():
 		_, _ = m.exec(context.Background(), nil, "/bin/sh", "-c", `kill -9 "-$(cat "$0")"`, pidFile)
+		timer := time.NewTimer(killWait)
+		defer timer.Stop()
 		select {
-		case <-waited:
-		case <-time.After(killWait):
+		case err = <-waited:
+		case <-timer.C:
+			err = fmt.Errorf("LXD did not report the end of the killed process within %s", killWait)
 		}
-		return -1, fmt.Errorf("%w: %w", machine.ErrKilled, context.Cause(ctx))
+		return -1, fmt.Errorf("%w: %w (%v)", machine.ErrKilled, context.Cause(ctx), err)
 	}
 	select {
 	case <-done:
