@@ -49,12 +49,13 @@ const (
 type TempModelOption func(*tempModelConfig)
 
 type tempModelConfig struct {
-	base      Juju
-	prefix    string
-	add       AddModelOptions
-	keep      bool
-	artifacts string
-	getenv    func(string) string
+	collectors []ArtifactCollector
+	base       Juju
+	prefix     string
+	add        AddModelOptions
+	keep       bool
+	artifacts  string
+	getenv     func(string) string
 }
 
 // WithModelPrefix sets the start of the model name (default "jujutest"):
@@ -91,6 +92,18 @@ func WithKeepModel() TempModelOption {
 // test are saved, instead of $JUJUTEST_ARTIFACTS or its default.
 func WithArtifactsDir(dir string) TempModelOption {
 	return func(c *tempModelConfig) { c.artifacts = dir }
+}
+
+// ArtifactCollector saves more artifacts of a failed test's model into
+// dir, the directory SaveArtifacts wrote to; st is the model's status
+// (nil when it could not be read). Package lxdartifacts has one for models
+// whose machines are LXD containers on this host.
+type ArtifactCollector func(ctx context.Context, dir string, st *Status) error
+
+// WithArtifactCollector adds a collector that runs after SaveArtifacts
+// when the test failed; its error is logged.
+func WithArtifactCollector(c ArtifactCollector) TempModelOption {
+	return func(cfg *tempModelConfig) { cfg.collectors = append(cfg.collectors, c) }
 }
 
 // TempModel adds a uniquely named model for the test and returns a Juju
@@ -147,6 +160,17 @@ func TempModel(t testing.TB, opts ...TempModelOption) *Juju {
 			dir := filepath.Join(cfg.artifacts, sanitizeName(t.Name()), name)
 			if err := nj.SaveArtifacts(ctx, dir); err != nil {
 				t.Logf("TempModel: saving artifacts of model %s: %v", nj.Model, err)
+			}
+			if len(cfg.collectors) > 0 {
+				st, err := nj.Status(ctx)
+				if err != nil {
+					st = nil
+				}
+				for _, c := range cfg.collectors {
+					if err := c(ctx, dir, st); err != nil {
+						t.Logf("TempModel: collecting artifacts of model %s: %v", nj.Model, err)
+					}
+				}
 			}
 			cancel()
 			t.Logf("TempModel: test failed; artifacts of model %s are in %s", nj.Model, dir)

@@ -34,6 +34,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/canonical/jujutest/jujutest"
+	"github.com/canonical/jujutest/jujutest/lxdartifacts"
 )
 
 const (
@@ -193,9 +194,14 @@ func newSuite(t *testing.T) *suite {
 	s := &suite{local: isLocal(), deployTimeout: 10 * time.Minute}
 	// Hook output is logged at DEBUG: keep it, so that the debug-log saved
 	// with a failed test's artifacts shows what the charm printed.
-	s.juju = jujutest.TempModel(t, jujutest.WithModelOptions(jujutest.AddModelOptions{
+	opts := []jujutest.TempModelOption{jujutest.WithModelOptions(jujutest.AddModelOptions{
 		Config: map[string]any{"logging-config": "<root>=INFO;unit=DEBUG"},
-	}))
+	})}
+	if s.local {
+		// Machines that are LXD containers here: save their journals too.
+		opts = append(opts, jujutest.WithArtifactCollector(lxdartifacts.Collect))
+	}
+	s.juju = jujutest.TempModel(t, opts...)
 	s.juju.WaitTimeout = 5 * time.Minute
 	s.want = "Example Domain" // what http://www.example.com/ serves
 	if s.local {
@@ -309,6 +315,11 @@ func (s *suite) fetch(ctx context.Context, path string) (int, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
+	return fetchVia(ctx, addr, path)
+}
+
+// fetchVia GETs path through the proxy listening on addr.
+func fetchVia(ctx context.Context, addr, path string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	url := fmt.Sprintf("http://%s:%d%s", addr, proxyPort, path)

@@ -375,3 +375,41 @@ func (m *Machine) Journal(ctx context.Context, lines int) ([]byte, error) {
 }
 
 var _ machine.Machine = (*Machine)(nil)
+
+// maxReadFile bounds what ReadFile returns.
+const maxReadFile = 64 << 20
+
+// ReadFile returns the content of a file in the container (at most 64
+// MiB).
+func (m *Machine) ReadFile(_ context.Context, p string) ([]byte, error) {
+	content, resp, err := m.srv.GetInstanceFile(m.name, p)
+	if err != nil {
+		if api.StatusErrorCheck(err, http.StatusNotFound) {
+			return nil, &fs.PathError{Op: "read", Path: p, Err: fs.ErrNotExist}
+		}
+		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+	}
+	if content == nil {
+		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("a %s, not a file", resp.Type)}
+	}
+	defer content.Close()
+	return io.ReadAll(io.LimitReader(content, maxReadFile))
+}
+
+// ReadDir returns the names in a directory of the container.
+func (m *Machine) ReadDir(_ context.Context, p string) ([]string, error) {
+	content, resp, err := m.srv.GetInstanceFile(m.name, p)
+	if err != nil {
+		if api.StatusErrorCheck(err, http.StatusNotFound) {
+			return nil, &fs.PathError{Op: "readdir", Path: p, Err: fs.ErrNotExist}
+		}
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: err}
+	}
+	if content != nil {
+		content.Close()
+	}
+	if resp.Type != "directory" {
+		return nil, &fs.PathError{Op: "readdir", Path: p, Err: fmt.Errorf("a %s, not a directory", resp.Type)}
+	}
+	return resp.Entries, nil
+}
