@@ -38,7 +38,7 @@ func Collect(ctx context.Context, dir string, st *jujutest.Status) error {
 	if st == nil || len(st.Machines) == 0 {
 		return nil
 	}
-	p, err := lxdmachine.Connect(ctx, "")
+	p, err := lxdmachine.Connect(ctx, lxdmachine.Socket(os.Getenv))
 	if err != nil {
 		var nr *lxdmachine.NotRunningError
 		if errors.As(err, &nr) {
@@ -90,7 +90,7 @@ func collectMachine(ctx context.Context, p *lxdmachine.Provider, dir, name strin
 
 // Exists reports whether this host's LXD has an instance with this name.
 func Exists(ctx context.Context, name string) (bool, error) {
-	p, err := lxdmachine.Connect(ctx, "")
+	p, err := lxdmachine.Connect(ctx, lxdmachine.Socket(os.Getenv))
 	if err != nil {
 		return false, err
 	}

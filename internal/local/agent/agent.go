@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -233,6 +234,16 @@ func (a *Agent) trackGroup(pgid int) func() {
 // container once it is provisioned and prepared, nil before.
 func (a *Agent) machine(id string) machine.Machine { return a.ms.get(a.model(), id) }
 
+// getenv looks a variable up in the agent's environment.
+func (a *Agent) getenv(key string) string {
+	for i := len(a.cfg.Environ) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(a.cfg.Environ[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
 // wakeAll wakes every unit worker.
 func (a *Agent) wakeAll() {
 	a.mu.Lock()
@@ -333,7 +344,8 @@ func (a *Agent) loop(ctx context.Context) error {
 	var lastStamp, readErr string
 	ticker := time.NewTicker(a.cfg.PollInterval)
 	defer ticker.Stop()
-	lastFull, lastPrune := time.Time{}, time.Now()
+	lastFull, lastPrune, lastPoll := time.Time{}, time.Now(), time.Now()
+	var polling atomic.Bool
 	for {
 		if why := a.filesGone(); why != "" {
 			a.cfg.Logf("%s; agent exiting", why)
@@ -343,6 +355,16 @@ func (a *Agent) loop(ctx context.Context) error {
 		if time.Since(lastPrune) > lingerCheck {
 			lastPrune = time.Now()
 			a.pruneLingering()
+		}
+		if time.Since(lastPoll) > pollInterval && !polling.Load() {
+			lastPoll = time.Now()
+			polling.Store(true)
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				defer polling.Store(false)
+				a.ms.poll(ctx)
+			}()
 		}
 		if stamp != lastStamp || time.Since(lastFull) > time.Second {
 			lastStamp = stamp

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,7 +53,7 @@ func (ms *machines) connect(ctx context.Context) (*lxdmachine.Provider, error) {
 	if p != nil {
 		return p, nil
 	}
-	p, err := lxdmachine.Connect(ctx, "")
+	p, err := lxdmachine.Connect(ctx, lxdmachine.Socket(ms.a.getenv))
 	if err != nil {
 		return nil, err
 	}
@@ -90,9 +91,9 @@ func (ms *machines) reconcile(m *state.Model) {
 		case busy:
 		case mc.Life == state.Dying || m.Life == state.Dying && m.DestroyForce && noUnitsOn(m, id):
 			ms.start(id, ms.remove)
-		case !mc.Provisioned() && mc.Instance.Current != "provisioning error":
+		case mc.Agent.Current == "pending" && mc.Instance.Current != "provisioning error":
 			ms.start(id, ms.provision)
-		case mc.Provisioned() && !ready:
+		case mc.Agent.Current == "started" && !ready:
 			ms.start(id, ms.adopt)
 		}
 	}
@@ -264,7 +265,7 @@ func (ms *machines) adopt(ctx context.Context, id string) {
 			ms.a.cfg.Logf("machine %s: %v", id, err)
 			_ = ms.setMachine(ctx, id, func(mc *state.Machine) {
 				mc.Agent = state.NewStatus("down", "agent is not communicating with the server", time.Now())
-				mc.Instance = state.NewStatus("provisioning error", err.Error(), time.Now())
+				mc.Instance = state.NewStatus("unknown", err.Error(), time.Now())
 			})
 		}
 		return
@@ -281,6 +282,79 @@ func (ms *machines) provisionFailed(ctx context.Context, id string, err error) {
 	_ = ms.setMachine(ctx, id, func(mc *state.Machine) {
 		mc.Instance = state.NewStatus("provisioning error", "Creating container: "+err.Error(), time.Now())
 	})
+}
+
+// pollInterval is how often the agent checks that its containers still
+// run, as Juju's instance poller does.
+const pollInterval = 5 * time.Second
+
+// poll checks each provisioned machine's container: one deleted or
+// stopped behind the backend's back, or an LXD daemon that no longer
+// answers, shows the machine down with the reason (and its units' agents
+// lost, as Juju shows units of a dead machine); a container that answers
+// again brings the machine back.
+func (ms *machines) poll(ctx context.Context) {
+	m := ms.a.model()
+	if m == nil || !m.IsLXD() {
+		return
+	}
+	var p *lxdmachine.Provider
+	p, perr := ms.connect(ctx)
+	for id, mc := range m.Machines {
+		if mc.InstanceID == "" || mc.Life == state.Dying || mc.Agent.Current == "pending" {
+			continue
+		}
+		why := ""
+		if perr != nil {
+			why = perr.Error()
+		} else if status, err := p.Status(mc.InstanceID); err != nil {
+			why = "the LXD daemon does not answer: " + err.Error()
+		} else if status == "" {
+			why = fmt.Sprintf("instance %s not found", mc.InstanceID)
+		} else if status != "Running" {
+			why = fmt.Sprintf("instance %s is %s", mc.InstanceID, strings.ToLower(status))
+		}
+		down := mc.Agent.Current == "down"
+		switch {
+		case why != "" && !down:
+			ms.a.cfg.Logf("machine %s: %s", id, why)
+			ms.mu.Lock()
+			delete(ms.ready, id)
+			ms.mu.Unlock()
+			now := time.Now()
+			_ = ms.a.update(ctx, func(m *state.Model) error {
+				if mc := m.Machines[id]; mc != nil {
+					mc.Agent = state.NewStatus("down", "agent is not communicating with the server", now)
+					mc.Instance = state.NewStatus("unknown", why, now)
+				}
+				for _, app := range m.Applications {
+					for _, u := range app.Units {
+						if u.Machine == id {
+							u.Agent = state.NewStatus("lost", "agent is not communicating with the server", now)
+						}
+					}
+				}
+				return nil
+			})
+		case why == "" && down && mc.Instance.Current == "unknown":
+			ms.a.cfg.Logf("machine %s: its container answers again", id)
+			now := time.Now()
+			_ = ms.a.update(ctx, func(m *state.Model) error {
+				if mc := m.Machines[id]; mc != nil {
+					mc.Agent = state.NewStatus("started", "", now)
+					mc.Instance = state.NewStatus("running", "Running", now)
+				}
+				for _, app := range m.Applications {
+					for _, u := range app.Units {
+						if u.Machine == id && u.Agent.Current == "lost" {
+							u.Agent = state.NewStatus("idle", "", now)
+						}
+					}
+				}
+				return nil
+			})
+		}
+	}
 }
 
 // remove deletes machine id's container and the machine.

@@ -313,7 +313,7 @@ func (r *run) deleteContainers(uuid string, unsure bool) error {
 	if err != nil {
 		return err
 	}
-	p, err := lxdmachine.Connect(r.ctx, "")
+	p, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get))
 	if err != nil {
 		if unsure {
 			return nil

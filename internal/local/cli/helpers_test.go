@@ -154,6 +154,7 @@ type jsonStatus struct {
 			Leader    bool     `json:"leader"`
 			OpenPorts []string `json:"open-ports"`
 			Address   string   `json:"public-address"`
+			Machine   string   `json:"machine"`
 		} `json:"units"`
 	} `json:"applications"`
 }

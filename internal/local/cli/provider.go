@@ -29,12 +29,12 @@ func (r *run) chooseProvider() (string, error) {
 	case state.ProviderHost:
 		return state.ProviderHost, nil
 	case state.ProviderLXD:
-		if _, err := lxdmachine.Connect(r.ctx, ""); err != nil {
+		if _, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get)); err != nil {
 			return "", fmt.Errorf("%s=lxd: %w", EnvProvider, err)
 		}
 		return state.ProviderLXD, nil
 	case "":
-		if _, err := lxdmachine.Connect(r.ctx, ""); err == nil {
+		if _, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get)); err == nil {
 			return state.ProviderLXD, nil
 		}
 		return state.ProviderHost, nil
@@ -64,7 +64,7 @@ func (r *run) lxdImage(m *state.Model, base corebase.Base) (string, state.Base, 
 	if err != nil {
 		return "", state.Base{}, err
 	}
-	p, err := lxdmachine.Connect(r.ctx, "")
+	p, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get))
 	if err != nil {
 		return "", state.Base{}, err
 	}

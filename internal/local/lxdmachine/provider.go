@@ -21,8 +21,8 @@ import (
 	"github.com/juju/juju/core/instance"
 )
 
-// Socket paths where LXD listens, the Debian package's first; $LXD_DIR
-// overrides them.
+// Socket paths where LXD listens, the Debian package's first (see Socket
+// for $LXD_DIR).
 var defaultSockets = []string{"/var/lib/lxd/unix.socket", "/var/snap/lxd/common/lxd/unix.socket"}
 
 // NotRunningError reports that no LXD daemon answers.
@@ -66,14 +66,22 @@ type Provider struct {
 	srv lxd.InstanceServer
 }
 
-// Connect connects to the LXD daemon at socket ("" = $LXD_DIR/unix.socket,
-// else the usual places), or returns a *NotRunningError.
+// Socket returns the LXD socket the environment names (getenv is
+// os.Getenv or a test double): $LXD_DIR/unix.socket, or "" for the usual
+// places.
+func Socket(getenv func(string) string) string {
+	if dir := getenv("LXD_DIR"); dir != "" {
+		return dir + "/unix.socket"
+	}
+	return ""
+}
+
+// Connect connects to the LXD daemon at socket ("" = the usual places,
+// the Debian package's and the snap's), or returns a *NotRunningError.
 func Connect(ctx context.Context, socket string) (*Provider, error) {
 	candidates := defaultSockets
 	if socket != "" {
 		candidates = []string{socket}
-	} else if dir := os.Getenv("LXD_DIR"); dir != "" {
-		candidates = []string{dir + "/unix.socket"}
 	}
 	var lastErr error
 	for _, path := range candidates {

@@ -1,0 +1,173 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/canonical/jujutest/internal/local/cli"
+	"github.com/canonical/jujutest/internal/local/lxdmachine"
+)
+
+// newLXDEnv returns a test environment whose models are LXD models, or
+// skips the test when no LXD daemon with the Debian 12 image is here (CI
+// prepares both with `make lxd`).
+func newLXDEnv(t *testing.T) (*testEnv, *lxdmachine.Provider) {
+	t.Helper()
+	p, err := lxdmachine.Connect(t.Context(), "")
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	if err := p.CheckImage(lxdmachine.ImageAlias("debian@12", runtime.GOARCH)); err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	e := newTestEnv(t, false)
+	e.environ = append(e.environ, cli.EnvProvider+"=lxd", cli.EnvImageBase+"=debian@12")
+	return e, p
+}
+
+// lxdMachine is the part of a machine's status the LXD tests read.
+type lxdMachine struct {
+	JujuStatus struct {
+		Current string `json:"current"`
+		Message string `json:"message"`
+	} `json:"juju-status"`
+	MachineStatus struct {
+		Current string `json:"current"`
+		Message string `json:"message"`
+	} `json:"machine-status"`
+	Hostname    string   `json:"hostname"`
+	DNSName     string   `json:"dns-name"`
+	IPAddresses []string `json:"ip-addresses"`
+	InstanceID  string   `json:"instance-id"`
+	Base        struct {
+		Name    string `json:"name"`
+		Channel string `json:"channel"`
+	} `json:"base"`
+	Hardware string `json:"hardware"`
+}
+
+func machinesOf(t *testing.T, s jsonStatus) map[string]lxdMachine {
+	t.Helper()
+	out := map[string]lxdMachine{}
+	for id, raw := range s.Machines {
+		var m lxdMachine
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = m
+	}
+	return out
+}
+
+// TestLXDMachines deploys two units to an LXD model: each gets a container
+// named as Juju's LXD provider names it, whose facts status shows, and its
+// hooks run inside it; removing a unit removes its machine and container,
+// and destroying the model deletes the rest.
+func TestLXDMachines(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	e.must("add-model", "m")
+	uuid := e.modelUUID("m")
+	e.must("deploy", tinyCharm(t), "-n", "2")
+	s := e.status("m")
+	if ms := machinesOf(t, s); len(ms) != 2 || ms["0"].JujuStatus.Current != "pending" || ms["0"].InstanceID != "pending" {
+		t.Errorf("machines right after deploy: %+v", ms)
+	}
+	s = e.waitStatus("m", 2*time.Minute, "both units active", allIdle("tiny", "active"))
+	ms := machinesOf(t, s)
+	names := map[string]bool{}
+	for id, m := range ms {
+		want, _ := lxdmachine.ContainerName(uuid, id)
+		if m.JujuStatus.Current != "started" || m.MachineStatus.Current != "running" || m.MachineStatus.Message != "Running" ||
+			m.InstanceID != want || m.Hostname != want || m.Base.Name != "debian" || m.Base.Channel != "12" ||
+			net.ParseIP(m.DNSName) == nil || len(m.IPAddresses) != 1 || m.IPAddresses[0] != m.DNSName || !strings.Contains(m.Hardware, "arch=") {
+			t.Errorf("machine %s: %+v (want instance %s)", id, m, want)
+		}
+		names[m.InstanceID] = true
+	}
+	app := s.Applications["tiny"]
+	for name, u := range app.Units {
+		if u.Address != ms[u.Machine].DNSName || u.Address == "127.0.0.1" {
+			t.Errorf("unit %s: address %q on machine %s (%s)", name, u.Address, u.Machine, ms[u.Machine].DNSName)
+		}
+	}
+	// Hooks and exec run inside the unit's container.
+	out := e.must("exec", "--unit", "tiny/1", "--", "hostname; pwd; config-get msg").stdout
+	want1, _ := lxdmachine.ContainerName(uuid, app.Units["tiny/1"].Machine)
+	if out != want1+"\n/var/lib/juju/agents/unit-tiny-1/charm\nhello\n" {
+		t.Errorf("exec in the container printed %q", out)
+	}
+
+	e.must("remove-unit", "tiny/1", "--no-prompt")
+	e.waitStatus("m", time.Minute, "tiny/1 and its machine gone", func(s jsonStatus) bool {
+		_, unit := s.Applications["tiny"].Units["tiny/1"]
+		return !unit && len(s.Machines) == 1
+	})
+	if status, err := p.Status(want1); err != nil || status != "" {
+		t.Errorf("container %s after its machine went: %q, %v", want1, status, err)
+	}
+	e.must("destroy-model", "m", "--no-prompt")
+	for name := range names {
+		if status, err := p.Status(name); err != nil || status != "" {
+			t.Errorf("container %s after destroy-model: %q, %v", name, status, err)
+		}
+	}
+}
+
+// TestLXDContainerDeletedBehindTheBackend deletes a unit's container
+// behind the backend: status shows the machine down and its unit's agent
+// lost, as Juju does, and destroy-model still cleans up.
+func TestLXDContainerDeletedBehindTheBackend(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	e.must("add-model", "m")
+	e.must("deploy", tinyCharm(t))
+	s := e.waitStatus("m", 2*time.Minute, "active", allIdle("tiny", "active"))
+	name := machinesOf(t, s)["0"].InstanceID
+	if err := p.Delete(t.Context(), name); err != nil {
+		t.Fatal(err)
+	}
+	s = e.waitStatus("m", 30*time.Second, "machine down", func(s jsonStatus) bool {
+		return machinesOf(t, s)["0"].JujuStatus.Current == "down"
+	})
+	m := machinesOf(t, s)["0"]
+	if m.JujuStatus.Message != "agent is not communicating with the server" || m.MachineStatus.Message != "instance "+name+" not found" {
+		t.Errorf("machine after its container was deleted: %+v", m)
+	}
+	if u := s.Applications["tiny"].Units["tiny/0"]; u.Juju.Current != "lost" {
+		t.Errorf("unit agent on a deleted machine: %+v", u.Juju)
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s")
+}
+
+// TestLXDErrors checks the errors of the LXD provider: a forced provider
+// with no daemon, a bad provider name, and a base with no image.
+func TestLXDErrors(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, false)
+	e.environ = append(e.environ, cli.EnvProvider+"=lxd", "LXD_DIR="+t.TempDir())
+	r := e.run("add-model", "m")
+	if r.code != 1 || !strings.Contains(r.stderr, "JUJU_LOCAL_PROVIDER=lxd: no LXD daemon answers") || !strings.Contains(r.stderr, "make lxd") {
+		t.Errorf("add-model with no daemon: exit %d, %q", r.code, r.stderr)
+	}
+	e.environ = append(e.environ, cli.EnvProvider+"=vm")
+	r = e.run("add-model", "m")
+	if r.code != 1 || !strings.Contains(r.stderr, `JUJU_LOCAL_PROVIDER must be "lxd" or "host", not "vm"`) {
+		t.Errorf("add-model with a bad provider: exit %d, %q", r.code, r.stderr)
+	}
+
+	le, _ := newLXDEnv(t)
+	le.must("add-model", "m", "--config", "juju-local-image-base=ubuntu@20.04")
+	r = le.run("deploy", tinyCharm(t))
+	alias := lxdmachine.ImageAlias("ubuntu@20.04", runtime.GOARCH)
+	if r.code != 1 || !strings.Contains(r.stderr, `no LXD image with alias "`+alias+`"`) || !strings.Contains(r.stderr, "make lxd") {
+		t.Errorf("deploy with no image: exit %d, %q", r.code, r.stderr)
+	}
+	if apps := le.status("m").Applications; len(apps) != 0 {
+		t.Errorf("a refused deploy stored %v", apps)
+	}
+}
