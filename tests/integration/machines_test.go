@@ -18,7 +18,7 @@ import (
 
 // oneHostMachine skips a test that needs machines of its own when the
 // local backend runs units on this host, which is one machine.
-func oneHostMachine(t *testing.T) {
+func oneHostMachine(t testing.TB) {
 	t.Helper()
 	if isLocal() && (os.Getenv("JUJU_LOCAL_PROVIDER") == "host" || upstreamHost(t) == "127.0.0.1") {
 		t.Skip("skipped: the local backend runs units on this host (no LXD bridge, or JUJU_LOCAL_PROVIDER=host), " +

@@ -226,7 +226,7 @@ func newSuite(t *testing.T) *suite {
 // upstreamHost is the address of this host that the local backend's
 // machines reach it at: the LXD bridge's (LXD_BRIDGE, default lxdbr0) when
 // there is one, else 127.0.0.1 (host machines).
-func upstreamHost(t *testing.T) string {
+func upstreamHost(t testing.TB) string {
 	t.Helper()
 	name := os.Getenv("LXD_BRIDGE")
 	if name == "" {

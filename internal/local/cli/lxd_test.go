@@ -15,7 +15,7 @@ import (
 // newLXDEnv returns a test environment whose models are LXD models, or
 // skips the test when no LXD daemon with the Debian 12 image is here (CI
 // prepares both with `make lxd`).
-func newLXDEnv(t *testing.T) (*testEnv, *lxdmachine.Provider) {
+func newLXDEnv(t testing.TB) (*testEnv, *lxdmachine.Provider) {
 	t.Helper()
 	p, err := lxdmachine.Connect(t.Context(), "")
 	if err != nil {
