@@ -21,7 +21,9 @@ all: build test
 build:
 	$(GO) build ./...
 	cd charm && $(GO) build ./...
-	$(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core ./cmd/jujutest
+	# Static binaries: the core is also the hook-tool client pushed into LXD
+	# machines, whose base may have an older libc than this host's.
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core ./cmd/jujutest
 
 ## test: unit tests of the charm, jujutest, the packer and the local backend
 ## (the workload test needs root and apt; it skips with a reason otherwise)
