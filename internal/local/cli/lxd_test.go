@@ -3,6 +3,8 @@ package cli_test
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -100,6 +102,25 @@ func TestLXDMachines(t *testing.T) {
 	want1, _ := lxdmachine.ContainerName(uuid, app.Units["tiny/1"].Machine)
 	if out != want1+"\n/var/lib/juju/agents/unit-tiny-1/charm\nhello\n" {
 		t.Errorf("exec in the container printed %q", out)
+	}
+
+	// ssh and scp reach the container too.
+	r := e.run("ssh", "tiny/1", "-o", "ConnectTimeout=5", "hostname;", "exit", "3")
+	if r.code != 3 || r.stdout != want1+"\n" {
+		t.Errorf("ssh: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	local := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(local, []byte("payload\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.must("scp", "--", local, "tiny/1:/tmp/f")
+	if out := e.must("ssh", "tiny/1", "cat /tmp/f").stdout; out != "payload\n" {
+		t.Errorf("file copied in: %q", out)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	e.must("scp", "tiny/1:/tmp/f", back)
+	if data, err := os.ReadFile(back); err != nil || string(data) != "payload\n" {
+		t.Errorf("file copied out: %q, %v", data, err)
 	}
 
 	e.must("remove-unit", "tiny/1", "--no-prompt")

@@ -117,6 +117,8 @@ func commands() map[string]commandFunc {
 		"model-config":       (*run).cmdModelConfig,
 		"switch":             (*run).cmdSwitch,
 		"agent":              (*run).cmdAgent,
+		"ssh":                (*run).cmdSSH,
+		"scp":                (*run).cmdSCP,
 	}
 }
 
@@ -211,13 +213,20 @@ func (r *run) flags(name string) *gnuflag.FlagSet {
 // as Juju does. A flag error is a usage error; -h/--help prints the
 // command's help.
 func (r *run) parse(fs *gnuflag.FlagSet, args []string) error {
+	return r.parseArgs(fs, args, true)
+}
+
+// parseArgs is parse; with intersperse false, flags end at the first
+// argument that is not one (as Juju's ssh and scp parse theirs: what
+// follows the target is ssh's).
+func (r *run) parseArgs(fs *gnuflag.FlagSet, args []string, intersperse bool) error {
 	name := r.cmdName
 	var help bool
 	if fs.Lookup("help") == nil {
 		fs.BoolVar(&help, "help", false, "")
 		fs.BoolVar(&help, "h", false, "")
 	}
-	if err := fs.Parse(true, args); err != nil {
+	if err := fs.Parse(intersperse, args); err != nil {
 		return &usageError{err}
 	}
 	if help {
