@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -156,7 +157,9 @@ func TestLXDContainerDeletedBehindTheBackend(t *testing.T) {
 		return machinesOf(t, s)["0"].JujuStatus.Current == "down"
 	})
 	m := machinesOf(t, s)["0"]
-	if m.JujuStatus.Message != "agent is not communicating with the server" || m.MachineStatus.Message != "instance "+name+" not found" {
+	// Deleting stops the container first: the poller may see either.
+	if m.JujuStatus.Message != "agent is not communicating with the server" ||
+		m.MachineStatus.Message != "instance "+name+" not found" && m.MachineStatus.Message != "instance "+name+" is stopped" {
 		t.Errorf("machine after its container was deleted: %+v", m)
 	}
 	if u := s.Applications["tiny"].Units["tiny/0"]; u.Juju.Current != "lost" {
@@ -190,5 +193,100 @@ func TestLXDErrors(t *testing.T) {
 	}
 	if apps := le.status("m").Applications; len(apps) != 0 {
 		t.Errorf("a refused deploy stored %v", apps)
+	}
+}
+
+// socketProxy forwards connections from a socket in a new LXD_DIR to the
+// real LXD socket, until it is closed: closing it is the LXD daemon going
+// away, for the model's agent and CLI only.
+type socketProxy struct {
+	dir string
+	ln  net.Listener
+}
+
+func newSocketProxy(t *testing.T) *socketProxy {
+	t.Helper()
+	target := ""
+	for _, p := range []string{"/var/lib/lxd/unix.socket", "/var/snap/lxd/common/lxd/unix.socket"} {
+		if _, err := os.Stat(p); err == nil {
+			target = p
+			break
+		}
+	}
+	if target == "" {
+		t.Skip("skipped: no LXD socket in the usual places")
+	}
+	dir := t.TempDir()
+	ln, err := net.Listen("unix", filepath.Join(dir, "unix.socket"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := &socketProxy{dir: dir, ln: ln}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("unix", target)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				done := make(chan struct{}, 2)
+				go func() { _, _ = io.Copy(u, c); done <- struct{}{} }()
+				go func() { _, _ = io.Copy(c, u); done <- struct{}{} }()
+				<-done
+			}()
+		}
+	}()
+	t.Cleanup(sp.close)
+	return sp
+}
+
+// close stops accepting and removes the socket: the "daemon" is gone.
+func (sp *socketProxy) close() {
+	sp.ln.Close()
+	_ = os.Remove(filepath.Join(sp.dir, "unix.socket"))
+}
+
+// TestLXDDaemonGone makes the LXD daemon vanish (for this model's agent)
+// while a unit is active: status shows the machine down with the reason,
+// commands that need LXD fail clearly, and destroy-model --force finishes
+// (the containers are deleted through the real daemon afterwards).
+func TestLXDDaemonGone(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	sp := newSocketProxy(t)
+	e.environ = append(e.environ, "LXD_DIR="+sp.dir)
+	e.must("add-model", "m")
+	uuid := e.modelUUID("m")
+	e.must("deploy", tinyCharm(t))
+	s := e.waitStatus("m", 2*time.Minute, "active", allIdle("tiny", "active"))
+	name := machinesOf(t, s)["0"].InstanceID
+	t.Cleanup(func() { _ = p.Delete(t.Context(), name) })
+
+	sp.close()
+	s = e.waitStatus("m", 30*time.Second, "machine down", func(s jsonStatus) bool {
+		return machinesOf(t, s)["0"].JujuStatus.Current == "down"
+	})
+	if m := machinesOf(t, s)["0"]; !strings.Contains(m.MachineStatus.Message, "the LXD daemon does not answer") {
+		t.Errorf("machine with the daemon gone: %+v", m)
+	}
+	if r := e.run("ssh", "tiny/0", "true"); r.code != 1 || !strings.Contains(r.stderr, "is down, not started") {
+		t.Errorf("ssh with the daemon gone: exit %d, %q", r.code, r.stderr)
+	}
+	if r := e.run("add-unit", "tiny"); r.code != 1 || !strings.Contains(r.stderr, "no LXD daemon answers") || !strings.Contains(r.stderr, "make lxd") {
+		t.Errorf("add-unit with the daemon gone: exit %d, %q", r.code, r.stderr)
+	}
+	r := e.run("destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s")
+	if r.code != 0 || !strings.Contains(r.stderr, "WARNING cannot delete the model's containers") {
+		t.Errorf("destroy-model with the daemon gone: exit %d, %q", r.code, r.stderr)
+	}
+	prefix, _ := lxdmachine.ContainerPrefix(uuid)
+	if !strings.HasPrefix(name, prefix) {
+		t.Errorf("container %s does not carry the model's prefix %s", name, prefix)
 	}
 }
