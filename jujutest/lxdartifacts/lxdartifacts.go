@@ -97,3 +97,18 @@ func Exists(ctx context.Context, name string) (bool, error) {
 	status, err := p.Status(name)
 	return status != "", err
 }
+
+// Containers returns the names of this host's LXD containers (nil, and no
+// error, when no LXD daemon answers), for a suite to check that it leaves
+// none behind.
+func Containers(ctx context.Context) ([]string, error) {
+	p, err := lxdmachine.Connect(ctx, lxdmachine.Socket(os.Getenv))
+	if err != nil {
+		var nr *lxdmachine.NotRunningError
+		if errors.As(err, &nr) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return p.List("")
+}
