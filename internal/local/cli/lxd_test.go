@@ -290,3 +290,43 @@ func TestLXDDaemonGone(t *testing.T) {
 		t.Errorf("container %s does not carry the model's prefix %s", name, prefix)
 	}
 }
+
+// TestLXDAddRemoveMachine adds machines, places a unit on one, and removes
+// them as Juju does: a machine with a unit only with --force.
+func TestLXDAddRemoveMachine(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	e.must("add-model", "m")
+	uuid := e.modelUUID("m")
+	if r := e.must("add-machine", "-n", "2"); r.stderr != "created machine 0\ncreated machine 1\n" {
+		t.Errorf("add-machine stderr = %q", r.stderr)
+	}
+	e.must("deploy", tinyCharm(t), "--to", "0")
+	e.waitStatus("m", 2*time.Minute, "unit active on machine 0, machine 1 started", func(s jsonStatus) bool {
+		ms := machinesOf(t, s)
+		return allIdle("tiny", "active")(s) && s.Applications["tiny"].Units["tiny/0"].Machine == "0" &&
+			ms["1"].JujuStatus.Current == "started"
+	})
+	r := e.run("remove-machine", "0", "--no-prompt")
+	if r.code != 1 || r.stderr != "ERROR removing machine failed: machine 0 has unit \"tiny/0\" assigned\n" {
+		t.Errorf("remove-machine of a machine with a unit: exit %d, %q", r.code, r.stderr)
+	}
+	if r := e.must("remove-machine", "1", "--no-prompt"); r.stdout != "will remove machine 1\n" {
+		t.Errorf("remove-machine stdout = %q", r.stdout)
+	}
+	if r := e.must("remove-machine", "0", "--force", "--no-prompt"); r.stdout != "will remove machine 0\n- will remove unit tiny/0\n" {
+		t.Errorf("remove-machine --force stdout = %q", r.stdout)
+	}
+	e.waitStatus("m", time.Minute, "machines and unit gone", func(s jsonStatus) bool {
+		return len(s.Machines) == 0 && len(s.Applications["tiny"].Units) == 0
+	})
+	for _, id := range []string{"0", "1"} {
+		name, _ := lxdmachine.ContainerName(uuid, id)
+		if status, err := p.Status(name); err != nil || status != "" {
+			t.Errorf("container %s after remove-machine: %q, %v", name, status, err)
+		}
+	}
+	if r := e.run("remove-machine", "7", "--no-prompt"); r.code != 1 || !strings.Contains(r.stderr, "machine 7 not found") {
+		t.Errorf("remove-machine of an unknown machine: exit %d, %q", r.code, r.stderr)
+	}
+}

@@ -118,6 +118,8 @@ func commands() map[string]commandFunc {
 		"switch":             (*run).cmdSwitch,
 		"agent":              (*run).cmdAgent,
 		"ssh":                (*run).cmdSSH,
+		"add-machine":        (*run).cmdAddMachine,
+		"remove-machine":     (*run).cmdRemoveMachine,
 		"scp":                (*run).cmdSCP,
 	}
 }
