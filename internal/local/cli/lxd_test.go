@@ -1,7 +1,11 @@
 package cli_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -10,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	lxd "github.com/canonical/lxd/client"
+	"github.com/canonical/lxd/shared/api"
 
 	"github.com/canonical/jujutest/internal/local/cli"
 	"github.com/canonical/jujutest/internal/local/lxdmachine"
@@ -328,5 +335,85 @@ func TestLXDAddRemoveMachine(t *testing.T) {
 	}
 	if r := e.run("remove-machine", "7", "--no-prompt"); r.code != 1 || !strings.Contains(r.stderr, "machine 7 not found") {
 		t.Errorf("remove-machine of an unknown machine: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// importBrokenImage imports an image aliased alias whose container cannot
+// boot (its rootfs has no init), and removes it when the test ends.
+func importBrokenImage(t *testing.T, alias, os_, version string) {
+	t.Helper()
+	srv, err := lxd.ConnectLXDUnix("", nil)
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	tarball := func(files map[string]string) *bytes.Reader {
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		for name, data := range files {
+			if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tw.Write([]byte(data)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := gz.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return bytes.NewReader(buf.Bytes())
+	}
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64"}[runtime.GOARCH]
+	meta := tarball(map[string]string{"metadata.yaml": fmt.Sprintf(
+		"architecture: %s\ncreation_date: %d\nproperties:\n  os: %s\n  version: %q\n", arch, time.Now().Unix(), os_, version)})
+	rootfs := tarball(map[string]string{"etc/os-release": "ID=" + os_ + "\n"})
+	op, err := srv.CreateImage(api.ImagesPost{},
+		&lxd.ImageCreateArgs{MetaFile: meta, MetaName: "meta.tar.gz", RootfsFile: rootfs, RootfsName: "rootfs.tar.gz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := op.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	fingerprint, _ := op.Get().Metadata["fingerprint"].(string)
+	if _, _, err := srv.GetImageAlias(alias); err != nil {
+		if err := srv.CreateImageAlias(api.ImageAliasesPost{ImageAliasesEntry: api.ImageAliasesEntry{Name: alias, Target: fingerprint}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		if op, err := srv.DeleteImage(fingerprint); err == nil {
+			_ = op.Wait()
+		}
+	})
+}
+
+// TestLXDContainerFailsToStart deploys to an image whose container cannot
+// boot: after Juju's retries the machine shows "provisioning error" with
+// LXD's message, its unit waits for it, and destroy-model cleans up.
+func TestLXDContainerFailsToStart(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	importBrokenImage(t, lxdmachine.ImageAlias("ubuntu@18.04", runtime.GOARCH), "ubuntu", "18.04")
+	e.must("add-model", "m", "--config", "juju-local-image-base=ubuntu@18.04")
+	uuid := e.modelUUID("m")
+	e.must("deploy", tinyCharm(t))
+	s := e.waitStatus("m", time.Minute, "provisioning error", func(s jsonStatus) bool {
+		return machinesOf(t, s)["0"].MachineStatus.Current == "provisioning error"
+	})
+	m := machinesOf(t, s)["0"]
+	if m.JujuStatus.Current != "pending" || !strings.HasPrefix(m.MachineStatus.Message, "Creating container: ") {
+		t.Errorf("machine that cannot start: %+v", m)
+	}
+	if u := s.Applications["tiny"].Units["tiny/0"]; u.Workload.Message != "waiting for machine" {
+		t.Errorf("unit on a machine that cannot start: %+v", u.Workload)
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s")
+	name, _ := lxdmachine.ContainerName(uuid, "0")
+	if status, err := p.Status(name); err != nil || status != "" {
+		t.Errorf("container %s after destroy-model: %q, %v", name, status, err)
 	}
 }
