@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -273,7 +274,14 @@ func TestLXDDaemonGone(t *testing.T) {
 	e.must("deploy", tinyCharm(t))
 	s := e.waitStatus("m", 2*time.Minute, "active", allIdle("tiny", "active"))
 	name := machinesOf(t, s)["0"].InstanceID
-	t.Cleanup(func() { _ = p.Delete(t.Context(), name) })
+	t.Cleanup(func() {
+		// Not t.Context(): it has ended when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := p.Delete(ctx, name); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 
 	sp.close()
 	s = e.waitStatus("m", 30*time.Second, "machine down", func(s jsonStatus) bool {
