@@ -206,7 +206,8 @@ func (ms *machines) launch(ctx context.Context, m *state.Model, id, name, image 
 		return nil, "", err
 	}
 	start := time.Now()
-	addr, err := p.Launch(ctx, name, image, m.UUID)
+	pool, _ := m.Config[lxdmachine.PoolKey].(string)
+	addr, err := p.Launch(ctx, name, image, pool, m.UUID)
 	if err != nil {
 		return nil, "", err
 	}

@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -418,6 +420,50 @@ func TestLXDContainerFailsToStart(t *testing.T) {
 	}
 	if u := s.Applications["tiny"].Units["tiny/0"]; u.Workload.Message != "waiting for machine" {
 		t.Errorf("unit on a machine that cannot start: %+v", u.Workload)
+	}
+	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s")
+	name, _ := lxdmachine.ContainerName(uuid, "0")
+	if status, err := p.Status(name); err != nil || status != "" {
+		t.Errorf("container %s after destroy-model: %q, %v", name, status, err)
+	}
+}
+
+// TestLXDStoragePoolFull deploys into a storage pool too small for the
+// image (a dir pool on a 32 MiB tmpfs): the machine shows "provisioning
+// error" with LXD's message, and destroy-model cleans up.
+func TestLXDStoragePoolFull(t *testing.T) {
+	t.Parallel()
+	e, p := newLXDEnv(t)
+	if os.Geteuid() != 0 {
+		t.Skip("skipped: needs root to mount a small tmpfs (CI runs it as root)")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=32m"); err != nil {
+		t.Skipf("skipped: cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	srv, err := lxd.ConnectLXDUnix("", nil)
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	pool := "jl-full-" + strconv.Itoa(os.Getpid())
+	if err := srv.CreateStoragePool(api.StoragePoolsPost{Name: pool, Driver: "dir",
+		StoragePoolPut: api.StoragePoolPut{Config: map[string]string{"source": dir}}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := srv.DeleteStoragePool(pool); err != nil {
+			t.Errorf("cleanup: deleting pool %s: %v", pool, err)
+		}
+	})
+	e.must("add-model", "m", "--config", "juju-local-storage-pool="+pool)
+	uuid := e.modelUUID("m")
+	e.must("deploy", tinyCharm(t))
+	s := e.waitStatus("m", 2*time.Minute, "provisioning error", func(s jsonStatus) bool {
+		return machinesOf(t, s)["0"].MachineStatus.Current == "provisioning error"
+	})
+	if m := machinesOf(t, s)["0"]; !strings.HasPrefix(m.MachineStatus.Message, "Creating container: ") || !strings.Contains(strings.ToLower(m.MachineStatus.Message), "space") {
+		t.Errorf("machine in a full pool: %+v", m.MachineStatus)
 	}
 	e.must("destroy-model", "m", "--no-prompt", "--force", "--timeout", "5s")
 	name, _ := lxdmachine.ContainerName(uuid, "0")

@@ -60,6 +60,8 @@ func modelConfigDefaults() map[string]any {
 		"image-stream":                "released",
 		// juju-local's own: the base whose LXD image machines use.
 		lxdmachine.ImageBaseKey: "",
+		// and the LXD storage pool of its containers ("" = juju-local's).
+		lxdmachine.PoolKey: "",
 	}
 }
 

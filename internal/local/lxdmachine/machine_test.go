@@ -49,7 +49,7 @@ func launch(t *testing.T, p *lxdmachine.Provider, alias, id string) (string, str
 			t.Errorf("cleanup: %v", err)
 		}
 	})
-	addr, err := p.Launch(t.Context(), name, alias, uuid)
+	addr, err := p.Launch(t.Context(), name, alias, "", uuid)
 	if err != nil {
 		t.Fatal(err)
 	}

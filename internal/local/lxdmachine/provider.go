@@ -57,6 +57,10 @@ const ImageBaseKey = "juju-local-image-base"
 // lxd` creates it, on btrfs where it can); else the default profile's.
 const Pool = "juju-local"
 
+// PoolKey is the model config key (a juju-local extension) naming another
+// storage pool for the model's containers.
+const PoolKey = "juju-local-storage-pool"
+
 // ImageAlias returns Juju's local alias of the image for a base
 // ("ubuntu@22.04") and architecture ("amd64"): "juju/ubuntu@22.04/amd64".
 func ImageAlias(base, arch string) string { return "juju/" + base + "/" + arch }
@@ -178,12 +182,18 @@ func (p *Provider) ImageBase(alias string) (machine.Base, error) {
 const addressWait = 60 * time.Second
 
 // Launch creates container name from the image aliased alias, tagged with
-// the model's UUID as Juju tags it, starts it and waits (bounded) until it
-// has an IPv4 address on eth0. It returns the address.
-func (p *Provider) Launch(ctx context.Context, name, alias, modelUUID string) (string, error) {
+// the model's UUID as Juju tags it, in storage pool pool ("" = Pool if it
+// exists, else the default profile's), starts it and waits (bounded) until
+// it has an IPv4 address on eth0. It returns the address.
+func (p *Provider) Launch(ctx context.Context, name, alias, pool, modelUUID string) (string, error) {
 	devices := map[string]map[string]string{}
-	if _, _, err := p.srv.GetStoragePool(Pool); err == nil {
-		devices["root"] = map[string]string{"type": "disk", "path": "/", "pool": Pool}
+	if pool == "" {
+		if _, _, err := p.srv.GetStoragePool(Pool); err == nil {
+			pool = Pool
+		}
+	}
+	if pool != "" {
+		devices["root"] = map[string]string{"type": "disk", "path": "/", "pool": pool}
 	}
 	req := api.InstancesPost{
 		Name:   name,
