@@ -56,7 +56,11 @@ func (e *InvalidConfigError) StatusMessage() string {
 	return fmt.Sprintf("Invalid %s: '%s'", e.Option, displayValue(e.Value))
 }
 
-// displayValue makes v safe to show inside a one-line status message.
+// displayValue makes v safe to show inside a one-line status message: it
+// is shown as the user typed it (quotes and backslashes included), with
+// only what cannot be shown on one line escaped Go-style (control
+// characters such as newlines, other non-printable characters, invalid
+// UTF-8), and a long value cut.
 func displayValue(v string) string {
 	cut := false
 	if len(v) > maxShown {
@@ -65,12 +69,24 @@ func displayValue(v string) string {
 			v = v[:len(v)-1]
 		}
 	}
-	q := strconv.Quote(v)
-	q = q[1 : len(q)-1]
-	if cut {
-		q += "..."
+	var b strings.Builder
+	for i, w := 0, 0; i < len(v); i += w {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		w = size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, v[i])
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r) // '\n', '\x00', '\u2028'
+			b.WriteString(q[1 : len(q)-1])
+		}
 	}
-	return q
+	if cut {
+		b.WriteString("...")
+	}
+	return b.String()
 }
 
 // Validate checks every option and returns nil, or the *InvalidConfigError

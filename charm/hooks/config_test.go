@@ -44,6 +44,22 @@ func TestStatusMessageIsOneLine(t *testing.T) {
 	if want := "Invalid slug: 'foo_bar'. Slug must match the regex [a-z0-9-]+"; msg != want {
 		t.Errorf("StatusMessage = %q, want %q", msg, want)
 	}
+	// Shown as typed: quotes and backslashes stay; only what cannot be on
+	// one line is escaped.
+	for v, want := range map[string]string{
+		`x"`:        `x"`,
+		`it's`:      `it's`,
+		`a\b`:       `a\b`,
+		"a\nb":      `a\nb`,
+		"tab\there": `tab\there`,
+		"\xff!":     `\xff!`,
+		"é ü":       "é ü",
+	} {
+		got := (&InvalidConfigError{Option: "slug", Value: v}).StatusMessage()
+		if wantMsg := "Invalid slug: '" + want + "'. Slug must match the regex [a-z0-9-]+"; got != wantMsg {
+			t.Errorf("StatusMessage for %q = %q, want %q", v, got, wantMsg)
+		}
+	}
 }
 
 // FuzzValidSlug checks the hand-written slug check against the regex that
