@@ -178,12 +178,6 @@ type Machine struct {
 	Life string `json:"life,omitempty"`
 }
 
-// Provisioned reports whether the machine's instance exists and runs
-// (always, for a host machine).
-func (m *Machine) Provisioned() bool {
-	return m.Image == "" || m.Agent.Current == "started"
-}
-
 // Base is an OS base, e.g. ubuntu 22.04.
 type Base struct {
 	// Name is the OS name, e.g. "ubuntu".
