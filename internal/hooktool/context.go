@@ -55,6 +55,11 @@ type Context interface {
 	// Juju's "<endpoint>:<id>" form, or "" when the hook is not a relation
 	// hook. juju-log prefixes messages with it.
 	HookRelation() string
+	// RelationIDs returns the ids ("<endpoint>:<id>") of the unit's
+	// relations on endpoint, leaving out a relation being broken, as
+	// Juju's relation-ids does; an endpoint with none (or unknown) gives
+	// an empty list.
+	RelationIDs(endpoint string) ([]string, error)
 
 	// OpenPortRange requests that the port range be opened for the given
 	// endpoint ("" means all endpoints). Committed at the end of the hook.

@@ -65,6 +65,8 @@ func newCommand(c Context, tool string) cmd.Command {
 		return newPortCommand(c, true)
 	case "opened-ports":
 		return &openedPortsCommand{ctx: c}
+	case "relation-ids":
+		return &relationIDsCommand{ctx: c}
 	case "state-delete":
 		return &stateDeleteCommand{ctx: c}
 	case "state-get":

@@ -440,6 +440,45 @@ func (c *openedPortsCommand) Run(ctx *cmd.Context) error {
 	return c.out.Write(ctx, results)
 }
 
+// ---- relation-ids ----
+
+type relationIDsCommand struct {
+	cmd.CommandBase
+	ctx      Context
+	endpoint string
+	out      cmd.Output
+}
+
+func (c *relationIDsCommand) Info() *cmd.Info {
+	return info("relation-ids", "<name>", "List all relation IDs with the given relation name.", `
+Only relation ids for relations which are not broken are included.`)
+}
+
+func (c *relationIDsCommand) SetFlags(f *gnuflag.FlagSet) {
+	addOutputFlags(&c.out, f)
+}
+
+func (c *relationIDsCommand) Init(args []string) error {
+	if r := c.ctx.HookRelation(); r != "" {
+		c.endpoint, _, _ = strings.Cut(r, ":")
+	}
+	if len(args) > 0 {
+		c.endpoint, args = args[0], args[1:]
+	}
+	if c.endpoint == "" {
+		return errors.New("no endpoint name specified")
+	}
+	return cmd.CheckEmpty(args)
+}
+
+func (c *relationIDsCommand) Run(ctx *cmd.Context) error {
+	ids, err := c.ctx.RelationIDs(c.endpoint)
+	if err != nil {
+		return err
+	}
+	return c.out.Write(ctx, ids)
+}
+
 // ---- is-leader ----
 
 type isLeaderCommand struct {

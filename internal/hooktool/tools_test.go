@@ -463,7 +463,7 @@ func TestUnknownToolAndHelp(t *testing.T) {
 			t.Errorf("%s -h: code %d stdout %q", name, code, out.String())
 		}
 	}
-	if len(hooktool.Names()) != 18 || hooktool.IsTool("jujuc") || hooktool.IsTool("") {
+	if len(hooktool.Names()) != 19 || hooktool.IsTool("jujuc") || hooktool.IsTool("") {
 		t.Errorf("Names() = %q", hooktool.Names())
 	}
 }
@@ -494,5 +494,24 @@ func TestRelativePaths(t *testing.T) {
 	if code := hooktool.RunIn(context.Background(), c, dir, "state-set", []string{"--file", "missing.yaml"}, nil, &out, &errOut); code != 1 ||
 		errOut.String() != "ERROR open "+filepath.Join(dir, "missing.yaml")+": no such file or directory\n" {
 		t.Errorf("state-set missing file: code %d stderr %q", code, errOut.String())
+	}
+}
+
+func TestRelationIDs(t *testing.T) {
+	t.Parallel()
+	related := func(c *hooktooltest.Context) {
+		c.RelationsByEndpoint = map[string][]string{"upstream": {"upstream:3"}, "peers": {"peers:1", "peers:7"}}
+	}
+	inHook := func(c *hooktooltest.Context) { related(c); c.Relation = "peers:1" }
+	for _, tc := range []toolCase{
+		{name: "ids", setup: related, argv: []string{"relation-ids", "peers"}, out: "peers:1\npeers:7\n"},
+		{name: "ids json", setup: related, argv: []string{"relation-ids", "upstream", "--format=json"}, out: `["upstream:3"]` + "\n"},
+		{name: "none json", argv: []string{"relation-ids", "upstream", "--format=json"}, out: "[]\n"},
+		{name: "none", argv: []string{"relation-ids", "upstream"}, out: ""},
+		{name: "hook's endpoint", setup: inHook, argv: []string{"relation-ids"}, out: "peers:1\npeers:7\n"},
+		{name: "no endpoint", argv: []string{"relation-ids"}, code: 2, err: "ERROR no endpoint name specified\n"},
+		{name: "extra", argv: []string{"relation-ids", "a", "b"}, code: 2, err: "ERROR unrecognized args: [\"b\"]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
 	}
 }

@@ -61,6 +61,8 @@ type Context struct {
 	Logs []LogRecord
 	// Relation is the hook's relation ("name:N"), or "".
 	Relation string
+	// RelationsByEndpoint are the unit's relation ids by endpoint.
+	RelationsByEndpoint map[string][]string
 	// Opened are the committed opened ports by endpoint ("" = all).
 	Opened map[string][]hooktool.PortRange
 	// PendingOpen and PendingClose are the port changes of this hook, as
@@ -193,6 +195,16 @@ func (c *Context) HookRelation() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.Relation
+}
+
+// RelationIDs implements hooktool.Context.
+func (c *Context) RelationIDs(endpoint string) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return nil, c.Err
+	}
+	return append([]string{}, c.RelationsByEndpoint[endpoint]...), nil
 }
 
 // OpenPortRange implements hooktool.Context.

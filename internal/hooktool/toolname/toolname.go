@@ -21,6 +21,7 @@ var names = []string{
 	"network-get",
 	"open-port",
 	"opened-ports",
+	"relation-ids",
 	"state-delete",
 	"state-get",
 	"state-set",

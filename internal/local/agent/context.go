@@ -169,6 +169,10 @@ func (c *hookContext) Log(level, module, message string) error {
 // HookRelation implements hooktool.Context: relations are not modelled.
 func (c *hookContext) HookRelation() string { return "" }
 
+// RelationIDs implements hooktool.Context: the local backend models no
+// relations yet, so every endpoint has none.
+func (c *hookContext) RelationIDs(string) ([]string, error) { return []string{}, nil }
+
 // OpenPortRange implements hooktool.Context.
 func (c *hookContext) OpenPortRange(endpoint string, r hooktool.PortRange) error {
 	c.mu.Lock()
