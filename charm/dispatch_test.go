@@ -68,7 +68,7 @@ func newUnit(tb testing.TB) *unit {
 	faketool := filepath.Join(root, "faketool")
 	goBuild(tb, "./testdata/faketool", faketool)
 	for _, tool := range []string{"config-get", "status-set", "application-version-set", "juju-log",
-		"open-port", "close-port", "opened-ports", "is-leader"} {
+		"open-port", "close-port", "opened-ports", "is-leader", "relation-ids"} {
 		if err := os.Symlink(faketool, filepath.Join(u.toolsDir, tool)); err != nil {
 			tb.Fatal(err)
 		}
@@ -85,6 +85,7 @@ func (u *unit) withAgent(tb testing.TB) *unit {
 	v.write(tb, "config.json", `{"slug":"example","upstream":"http://www.example.com/"}`)
 	v.write(tb, "opened-ports", "")
 	v.write(tb, "is-leader", "true\n")
+	v.write(tb, "relation-ids", "[]\n")
 	return &v
 }
 
@@ -198,7 +199,8 @@ func TestDispatch(t *testing.T) {
 	built := newUnit(t)
 	status, running := hostStatus(t)
 	configGet := []string{"config-get", "--all", "--format=json"}
-	noop := [][]string{configGet, status}
+	relationIDs := []string{"relation-ids", "--format=json", "--", "upstream"}
+	noop := [][]string{configGet, relationIDs, status}
 	portCall := []string{"close-port", "8000/tcp"}
 	if running {
 		portCall = []string{"open-port", "8000/tcp"}
@@ -225,7 +227,7 @@ func TestDispatch(t *testing.T) {
 		t.Parallel()
 		u := built.withAgent(t)
 		u.write(t, "config.json", `{"slug":"foo_bar","upstream":"http://www.example.com/"}`)
-		expect(t, u.dispatch(t, u.env("config-changed")), 0, [][]string{configGet, portCall, invalidSlug})
+		expect(t, u.dispatch(t, u.env("config-changed")), 0, [][]string{configGet, relationIDs, portCall, invalidSlug})
 	})
 	t.Run("stop closes the port", func(t *testing.T) {
 		if running {
@@ -233,7 +235,7 @@ func TestDispatch(t *testing.T) {
 		}
 		t.Parallel()
 		u := built.withAgent(t)
-		expect(t, u.dispatch(t, u.env("stop")), 0, [][]string{configGet, {"close-port", "8000/tcp"}, status})
+		expect(t, u.dispatch(t, u.env("stop")), 0, [][]string{configGet, relationIDs, {"close-port", "8000/tcp"}, status})
 	})
 	t.Run("config-get fails", func(t *testing.T) {
 		t.Parallel()

@@ -26,6 +26,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -59,14 +60,42 @@ type State struct {
 	// Like Juju, changes are committed only when the hook succeeds.
 	OpenedPorts []string
 
+	// Relations are the unit's relations, as relation-ids, relation-list
+	// and relation-get see them. Run does not change them.
+	Relations []Relation
+
 	// JujuLog and Calls record the run that produced this State; Run
 	// ignores them on input. Calls holds each tool's argv, in order.
 	JujuLog []LogLine
 	Calls   [][]string
 }
 
+// Relation is one relation of the unit, as ops.testing models it: the
+// remote application's databag and each remote unit's.
+type Relation struct {
+	// Endpoint is the unit's endpoint, e.g. "upstream"; ID the relation
+	// id (relation-ids shows "upstream:3").
+	Endpoint string
+	ID       int
+	// RemoteApp is the remote application's name; RemoteAppData its
+	// application databag.
+	RemoteApp     string
+	RemoteAppData map[string]string
+	// RemoteUnitsData are the remote units' databags by unit name
+	// ("upstream-app/0"); relation-list lists these units.
+	RemoteUnitsData map[string]map[string]string
+	// Broken marks the relation being broken in this hook
+	// (<endpoint>-relation-broken): relation-ids leaves it out, as Juju's
+	// does.
+	Broken bool
+}
+
+// Key returns the relation's "<endpoint>:<id>".
+func (r Relation) Key() string { return r.Endpoint + ":" + strconv.Itoa(r.ID) }
+
 func (s State) clone() State {
 	s.Config = maps.Clone(s.Config)
+	s.Relations = slices.Clone(s.Relations)
 	s.OpenedPorts = slices.Clone(s.OpenedPorts)
 	s.JujuLog = slices.Clone(s.JujuLog)
 	s.Calls = slices.Clone(s.Calls)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,8 +101,111 @@ func (u *unit) tool(name string, args []string) (out []byte, code int, msg strin
 			return nil, usage, fmt.Sprintf("unrecognized args: %q", pos)
 		}
 		return render(format, u.state.Leader)
+	case "relation-ids":
+		return u.relationIDs(args)
+	case "relation-list":
+		return u.relationList(args)
+	case "relation-get":
+		return u.relationGet(args)
 	}
 	return nil, 1, fmt.Sprintf("charmtest: hook tool %q is not faked", name)
+}
+
+func (u *unit) relationIDs(args []string) ([]byte, int, string) {
+	format, pos, errMsg := formatFlag(args)
+	if errMsg != "" {
+		return nil, usage, errMsg
+	}
+	pos = positional(pos)
+	if len(pos) != 1 {
+		return nil, usage, fmt.Sprintf("charmtest: relation-ids wants one endpoint, got %q", pos)
+	}
+	ids := []string{}
+	for _, r := range u.state.Relations {
+		if r.Endpoint == pos[0] && !r.Broken {
+			ids = append(ids, r.Key())
+		}
+	}
+	return render(format, ids)
+}
+
+// relationFlag extracts -r <id> and --app, and finds the relation.
+func (u *unit) relationFlag(args []string) (rel *Relation, app bool, rest []string, errMsg string) {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "-r", "--relation":
+			if i+1 == len(args) {
+				return nil, false, nil, "flag needs an argument: -r"
+			}
+			id := args[i+1]
+			i++
+			for j := range u.state.Relations {
+				if r := &u.state.Relations[j]; r.Key() == id || strconv.Itoa(r.ID) == id {
+					rel = r
+				}
+			}
+			if rel == nil {
+				return nil, false, nil, fmt.Sprintf("invalid value %q for option -r: relation not found", id)
+			}
+		case "--app":
+			app = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if rel == nil {
+		return nil, false, nil, "charmtest: no relation specified (-r); hooks outside relation events must give one"
+	}
+	return rel, app, rest, ""
+}
+
+func (u *unit) relationList(args []string) ([]byte, int, string) {
+	format, args, errMsg := formatFlag(args)
+	if errMsg != "" {
+		return nil, usage, errMsg
+	}
+	rel, app, rest, errMsg := u.relationFlag(args)
+	if errMsg != "" {
+		return nil, usage, errMsg
+	}
+	if len(rest) > 0 {
+		return nil, usage, fmt.Sprintf("unrecognized args: %q", rest)
+	}
+	if app {
+		return render(format, rel.RemoteApp)
+	}
+	return render(format, slices.Sorted(maps.Keys(rel.RemoteUnitsData)))
+}
+
+func (u *unit) relationGet(args []string) ([]byte, int, string) {
+	format, args, errMsg := formatFlag(args)
+	if errMsg != "" {
+		return nil, usage, errMsg
+	}
+	rel, app, rest, errMsg := u.relationFlag(args)
+	if errMsg != "" {
+		return nil, usage, errMsg
+	}
+	if len(rest) != 2 || rest[0] != "-" {
+		return nil, usage, fmt.Sprintf("charmtest: relation-get wants \"- <unit or app>\", got %q", rest)
+	}
+	var data map[string]string
+	switch {
+	case app && rest[1] == rel.RemoteApp:
+		data = rel.RemoteAppData
+	case app:
+		return nil, 1, fmt.Sprintf("permission denied: %q is not the remote application of %s", rest[1], rel.Key())
+	default:
+		d, ok := rel.RemoteUnitsData[rest[1]]
+		if !ok {
+			return nil, 1, fmt.Sprintf("cannot read settings for unit %q in relation %q: unit not found", rest[1], rel.Key())
+		}
+		data = d
+	}
+	if data == nil {
+		data = map[string]string{}
+	}
+	return render(format, data)
 }
 
 // positional drops a leading "--".
@@ -151,6 +255,11 @@ func render(format string, v any) ([]byte, int, string) {
 			return nil, 0, ""
 		case string:
 			return []byte(v + "\n"), 0, ""
+		case []string:
+			if len(v) == 0 {
+				return nil, 0, ""
+			}
+			return []byte(strings.Join(v, "\n") + "\n"), 0, ""
 		case bool:
 			if v {
 				return []byte("True\n"), 0, ""

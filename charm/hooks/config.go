@@ -18,6 +18,9 @@ const maxShown = 100
 type Config struct {
 	Slug     string `json:"slug"`     // path of the reverse proxy: /<slug>/
 	Upstream string `json:"upstream"` // absolute http or https URL
+	// UpstreamSource is where Upstream came from when not the config
+	// option (see RelationUpstream); it is not a config option.
+	UpstreamSource string `json:"-"`
 }
 
 // InvalidConfigError says which option has an invalid value and what is
@@ -25,6 +28,9 @@ type Config struct {
 type InvalidConfigError struct {
 	Option string // "slug" or "upstream"
 	Value  string // the rejected value
+	// Source is where the value came from when not the config option,
+	// e.g. "relation upstream:3 (backend)".
+	Source string
 }
 
 // Error returns e.g. `invalid slug "foo_bar": must match the regex [a-z0-9-]+`.
@@ -51,7 +57,11 @@ func (e *InvalidConfigError) StatusMessage() string {
 	case "slug":
 		return fmt.Sprintf("Invalid slug: '%s'. Slug must match the regex [a-z0-9-]+", displayValue(e.Value))
 	case "upstream":
-		return fmt.Sprintf("Invalid upstream: '%s'. Upstream must be an absolute http or https URL, without quotes or spaces", displayValue(e.Value))
+		from := ""
+		if e.Source != "" {
+			from = " from " + e.Source
+		}
+		return fmt.Sprintf("Invalid upstream%s: '%s'. Upstream must be an absolute http or https URL, without quotes or spaces", from, displayValue(e.Value))
 	}
 	return fmt.Sprintf("Invalid %s: '%s'", e.Option, displayValue(e.Value))
 }
@@ -106,7 +116,7 @@ func (c Config) problems() []*InvalidConfigError {
 		p = append(p, &InvalidConfigError{Option: "slug", Value: c.Slug})
 	}
 	if !validUpstream(c.Upstream) {
-		p = append(p, &InvalidConfigError{Option: "upstream", Value: c.Upstream})
+		p = append(p, &InvalidConfigError{Option: "upstream", Value: c.Upstream, Source: c.UpstreamSource})
 	}
 	return p
 }

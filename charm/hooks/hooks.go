@@ -7,8 +7,13 @@
 // Port 8000/tcp follows tinyproxy: the hooks that start or stop it (start,
 // config-changed, stop) end with open-port if it runs, else close-port;
 // both are idempotent in Juju. Other hooks, such as update-status, touch
-// no port, so a no-op hook costs two hook-tool calls (config-get and
-// status-set).
+// no port, so a no-op hook costs three hook-tool calls (config-get,
+// relation-ids for the upstream relation, and status-set).
+//
+// The upstream is the config option's, unless the upstream relation (an
+// http interface, limit 1) publishes one: the remote application's "url",
+// else a remote unit's "url", or "hostname" and "port". It is validated as
+// the option is; when the relation departs, the option applies again.
 //
 // It is the Go port of the charm in the Ops machine-charm tutorial. Hook
 // tools come in through *hooktools.Tools and the workload through
@@ -102,12 +107,22 @@ func (c *Charm) run(ctx context.Context, event string) error {
 	if err := c.Tools.ConfigGet(ctx, &cfg); err != nil {
 		return fmt.Errorf("reading config: %w", err)
 	}
-	var err error
+	// An upstream published over the relation overrides the option.
+	rel, err := c.relationUpstream(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the %s relation: %w", UpstreamEndpoint, err)
+	}
+	if rel != nil {
+		cfg.Upstream, cfg.UpstreamSource = rel.URL, rel.source()
+	}
 	setPort := false
 	switch event {
 	case "install":
 		err = c.onInstall(ctx)
-	case "start", "config-changed":
+	case "start", "config-changed",
+		UpstreamEndpoint + "-relation-created", UpstreamEndpoint + "-relation-joined",
+		UpstreamEndpoint + "-relation-changed", UpstreamEndpoint + "-relation-departed",
+		UpstreamEndpoint + "-relation-broken":
 		setPort = true
 		err = c.configureAndRun(ctx, cfg)
 	case "stop":
@@ -131,7 +146,11 @@ func (c *Charm) run(ctx context.Context, event string) error {
 			return err
 		}
 	}
-	return c.Tools.StatusSet(ctx, c.collectStatus(cfg, running))
+	status := c.collectStatus(cfg, running)
+	if status.Name == hooktools.StatusActive && rel != nil {
+		status.Message = "upstream from " + rel.App
+	}
+	return c.Tools.StatusSet(ctx, status)
 }
 
 func (c *Charm) onInstall(ctx context.Context) error {

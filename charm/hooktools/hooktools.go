@@ -207,3 +207,62 @@ func abbrev(b []byte) string {
 	}
 	return string(b)
 }
+
+// RelationIDs runs `relation-ids <endpoint> --format=json`: the ids
+// ("upstream:3") of the unit's relations on the endpoint, without one
+// being broken.
+func (t *Tools) RelationIDs(ctx context.Context, endpoint string) ([]string, error) {
+	var ids []string
+	if err := t.runJSON(ctx, &ids, "relation-ids", "--format=json", "--", endpoint); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// RelationUnits runs `relation-list -r <id> --format=json`: the remote
+// units in the relation.
+func (t *Tools) RelationUnits(ctx context.Context, id string) ([]string, error) {
+	var units []string
+	if err := t.runJSON(ctx, &units, "relation-list", "-r", id, "--format=json"); err != nil {
+		return nil, err
+	}
+	return units, nil
+}
+
+// RelationApp runs `relation-list -r <id> --app`: the remote application's
+// name.
+func (t *Tools) RelationApp(ctx context.Context, id string) (string, error) {
+	out, err := t.run(ctx, "relation-list", "-r", id, "--app")
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RelationGet runs `relation-get -r <id> --format=json - <unit>` (with
+// --app, the application's data: unit is then the application's name)
+// and returns the databag.
+func (t *Tools) RelationGet(ctx context.Context, id, unit string, app bool) (map[string]string, error) {
+	args := []string{"-r", id, "--format=json"}
+	if app {
+		args = append(args, "--app")
+	}
+	args = append(args, "-", unit)
+	data := map[string]string{}
+	if err := t.runJSON(ctx, &data, "relation-get", args...); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// runJSON runs a tool and decodes its JSON output into v.
+func (t *Tools) runJSON(ctx context.Context, v any, name string, args ...string) error {
+	out, err := t.run(ctx, name, args...)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(out), v); err != nil {
+		return fmt.Errorf("hook tool %s: decoding %q: %w", name, abbrev(out), err)
+	}
+	return nil
+}

@@ -251,13 +251,15 @@ func TestUpdateStatus(t *testing.T) {
 }
 
 // TestNoopHookToolCalls pins the cost of a hook the charm does not handle:
-// two hook-tool calls, no port query.
+// three hook-tool calls (config, the upstream relation's ids, status), no
+// port query.
 func TestNoopHookToolCalls(t *testing.T) {
 	t.Parallel()
 	for _, event := range []string{"update-status", "leader-elected", "no-such-event"} {
 		out := runEvent(t, configured(), event, charmtest.State{OpenedPorts: []string{"8000/tcp"}})
 		want := [][]string{
 			{"config-get", "--all", "--format=json"},
+			{"relation-ids", "--format=json", "--", "upstream"},
 			{"status-set", "active"},
 		}
 		if !slices.EqualFunc(out.Calls, want, slices.Equal) {

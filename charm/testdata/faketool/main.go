@@ -5,7 +5,8 @@
 // state. It appends its argv (each element Go-quoted) as a line to
 // "calls"; if "fail-<tool>" exists it prints "ERROR <content>" to stderr and
 // exits 1; otherwise config-get prints "config.json", opened-ports prints
-// "opened-ports" and is-leader prints "is-leader", and other tools print
+// "opened-ports", is-leader prints "is-leader" and relation-ids prints
+// "relation-ids", and other tools print
 // nothing. It lives under testdata so `go install ./...` (charmcraft's go
 // plugin) does not ship it.
 package main
@@ -37,7 +38,7 @@ func main() {
 	if msg, err := os.ReadFile(filepath.Join(dir, "fail-"+name)); err == nil {
 		fail(string(msg))
 	}
-	answers := map[string]string{"config-get": "config.json", "opened-ports": "opened-ports", "is-leader": "is-leader"}
+	answers := map[string]string{"config-get": "config.json", "opened-ports": "opened-ports", "is-leader": "is-leader", "relation-ids": "relation-ids"}
 	if file, ok := answers[name]; ok {
 		if data, err := os.ReadFile(filepath.Join(dir, file)); err == nil {
 			os.Stdout.Write(data)
