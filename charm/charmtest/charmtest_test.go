@@ -331,3 +331,51 @@ func TestDoubleDashEndsFlags(t *testing.T) {
 		t.Fatalf("state %+v", out)
 	}
 }
+
+// TestRelationTools checks the relation tools against State.Relations,
+// through hooktools as a charm calls them.
+func TestRelationTools(t *testing.T) {
+	t.Parallel()
+	rels := []charmtest.Relation{
+		{Endpoint: "upstream", ID: 3, RemoteApp: "backend", RemoteAppData: map[string]string{"url": "http://b/"},
+			RemoteUnitsData: map[string]map[string]string{"backend/1": {"port": "81"}, "backend/0": {"hostname": "h"}}},
+		{Endpoint: "upstream", ID: 4, RemoteApp: "gone", Broken: true},
+	}
+	var got []any
+	c := &charmtest.Context{Options: options(t), Charm: func(ctx context.Context, _ string, tools *hooktools.Tools) error {
+		ids, err := tools.RelationIDs(ctx, "upstream")
+		got = append(got, ids, err)
+		app, err := tools.RelationApp(ctx, "upstream:3")
+		got = append(got, app, err)
+		units, err := tools.RelationUnits(ctx, "upstream:3")
+		got = append(got, units, err)
+		appData, err := tools.RelationGet(ctx, "upstream:3", "backend", true)
+		got = append(got, appData, err)
+		unitData, err := tools.RelationGet(ctx, "upstream:3", "backend/0", false)
+		got = append(got, unitData, err)
+		_, err = tools.RelationGet(ctx, "upstream:9", "backend/0", false)
+		got = append(got, err != nil && strings.Contains(err.Error(), `invalid value "upstream:9" for option -r: relation not found`))
+		out, err := tools.Runner.Run(ctx, "relation-ids", "upstream")
+		got = append(got, string(out), err)
+		return nil
+	}}
+	out, err := c.Run(context.Background(), "upstream-relation-changed", charmtest.State{Relations: rels})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := []any{
+		[]string{"upstream:3"}, nil,
+		"backend", nil,
+		[]string{"backend/0", "backend/1"}, nil,
+		map[string]string{"url": "http://b/"}, nil,
+		map[string]string{"hostname": "h"}, nil,
+		true,
+		"upstream:3\n", nil,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("relation tools gave\n%#v\nwant\n%#v", got, want)
+	}
+	if !reflect.DeepEqual(out.Relations, rels) {
+		t.Errorf("Run changed the relations: %+v", out.Relations)
+	}
+}
