@@ -99,8 +99,8 @@ func Exists(ctx context.Context, name string) (bool, error) {
 }
 
 // Containers returns the names of this host's LXD containers (nil, and no
-// error, when no LXD daemon answers), for a suite to check that it leaves
-// none behind.
+// error, when no LXD daemon answers; empty when it answers with none), for
+// a suite to check that it leaves none behind.
 func Containers(ctx context.Context) ([]string, error) {
 	p, err := lxdmachine.Connect(ctx, lxdmachine.Socket(os.Getenv))
 	if err != nil {
@@ -110,5 +110,9 @@ func Containers(ctx context.Context) ([]string, error) {
 		}
 		return nil, err
 	}
-	return p.List("")
+	names, err := p.List("")
+	if names == nil && err == nil {
+		names = []string{} // a daemon answered: none, rather than unknown
+	}
+	return names, err
 }
