@@ -305,9 +305,10 @@ func BenchmarkNoopHook(b *testing.B) {
 }
 
 // BenchmarkExecFloor is the floor under BenchmarkNoopHook on this machine:
-// three sequential execs of the fake tool (a minimal static Go program), as
-// many processes as a no-op hook starts (dispatch plus two tools). The
-// difference between the two is the charm's own cost.
+// four sequential execs of the fake tool (a minimal static Go program), as
+// many processes as a no-op hook starts (dispatch plus three tools:
+// config-get, relation-ids, status-set). The difference between the two is
+// the charm's own cost.
 func BenchmarkExecFloor(b *testing.B) {
 	u := newUnit(b)
 	env := u.env("update-status")
@@ -316,7 +317,7 @@ func BenchmarkExecFloor(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		for range 3 {
+		for range 4 {
 			cmd := exec.Command(tool)
 			cmd.Dir, cmd.Env = u.charmDir, env
 			if out, err := cmd.CombinedOutput(); err != nil {
