@@ -320,9 +320,13 @@ func (s *suite) fetch(ctx context.Context, path string) (int, string, error) {
 
 // fetchVia GETs path through the proxy listening on addr.
 func fetchVia(ctx context.Context, addr, path string) (int, string, error) {
+	return getURL(ctx, fmt.Sprintf("http://%s:%d%s", addr, proxyPort, path))
+}
+
+// getURL GETs url (bounded) and returns the status code and body.
+func getURL(ctx context.Context, url string) (int, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	url := fmt.Sprintf("http://%s:%d%s", addr, proxyPort, path)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, "", err

@@ -1,0 +1,3 @@
+module github.com/canonical/jujutest/tests/integration/charms/upstream
+
+go 1.24.6
