@@ -244,6 +244,32 @@ func (a *Agent) getenv(key string) string {
 	return ""
 }
 
+// removeEmptyDyingApps removes the dying applications that have no unit
+// left (their last unit went before they were removed): no unit's removal
+// will remove them.
+func (a *Agent) removeEmptyDyingApps(ctx context.Context, m *state.Model) {
+	empty := false
+	for _, app := range m.Applications {
+		if app.Life == state.Dying && len(app.Units) == 0 {
+			empty = true
+		}
+	}
+	if !empty {
+		return
+	}
+	err := a.update(ctx, func(m *state.Model) error {
+		for name, app := range m.Applications {
+			if app.Life == state.Dying && len(app.Units) == 0 {
+				delete(m.Applications, name)
+			}
+		}
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		a.cfg.Logf("removing applications with no units: %v", err)
+	}
+}
+
 // wakeAll wakes every unit worker.
 func (a *Agent) wakeAll() {
 	a.mu.Lock()
@@ -395,6 +421,7 @@ func (a *Agent) loop(ctx context.Context) error {
 					return nil
 				}
 				a.setSnapshot(st, m)
+				a.removeEmptyDyingApps(ctx, m)
 			}
 		}
 		select {

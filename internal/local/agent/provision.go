@@ -89,7 +89,7 @@ func (ms *machines) reconcile(m *state.Model) {
 		ms.mu.Unlock()
 		switch {
 		case busy:
-		case mc.Life == state.Dying || m.Life == state.Dying && m.DestroyForce && noUnitsOn(m, id):
+		case mc.Life == state.Dying || m.Life == state.Dying && noUnitsOn(m, id):
 			ms.start(id, ms.remove)
 		case mc.Agent.Current == "pending" && mc.Instance.Current != "provisioning error":
 			ms.start(id, ms.provision)

@@ -346,6 +346,25 @@ func TestLXDAddRemoveMachine(t *testing.T) {
 	if r := e.run("remove-machine", "7", "--no-prompt"); r.code != 1 || !strings.Contains(r.stderr, "machine 7 not found") {
 		t.Errorf("remove-machine of an unknown machine: exit %d, %q", r.code, r.stderr)
 	}
+	// A machine with no unit goes with the model, without --force too.
+	e.must("add-machine")
+	e.waitStatus("m", 2*time.Minute, "machine 2 started", func(s jsonStatus) bool {
+		return machinesOf(t, s)["2"].JujuStatus.Current == "started"
+	})
+	done := make(chan result, 1)
+	go func() { done <- e.run("destroy-model", "m", "--no-prompt") }()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Errorf("destroy-model with an empty machine: exit %d, %q", r.code, r.stderr)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("destroy-model with an empty machine did not finish within a minute")
+	}
+	name, _ := lxdmachine.ContainerName(uuid, "2")
+	if status, err := p.Status(name); err != nil || status != "" {
+		t.Errorf("container %s after destroy-model: %q, %v", name, status, err)
+	}
 }
 
 // importBrokenImage imports an image aliased alias whose container cannot
