@@ -42,7 +42,7 @@ func TestCollectFromAContainer(t *testing.T) {
 		t.Skipf("skipped: %v", err)
 	}
 	alias := lxdmachine.ImageAlias("debian@12", runtime.GOARCH)
-	if err := p.CheckImage(alias); err != nil {
+	if _, err := p.ImageBase(alias); err != nil {
 		t.Skipf("skipped: %v", err)
 	}
 	uuid := "5c3a1b9e-1d7e-4f0a-9b7e-00000000a5a5"

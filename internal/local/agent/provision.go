@@ -89,7 +89,7 @@ func (ms *machines) reconcile(m *state.Model) {
 		ms.mu.Unlock()
 		switch {
 		case busy:
-		case mc.Life == state.Dying || m.Life == state.Dying && noUnitsOn(m, id):
+		case mc.Life == state.Dying || m.Life == state.Dying && len(m.UnitsOn(id)) == 0:
 			ms.start(id, ms.remove)
 		case mc.Agent.Current == "pending" && mc.Instance.Current != "provisioning error":
 			ms.start(id, ms.provision)
@@ -97,18 +97,6 @@ func (ms *machines) reconcile(m *state.Model) {
 			ms.start(id, ms.adopt)
 		}
 	}
-}
-
-// noUnitsOn reports whether no unit of the model is on machine id.
-func noUnitsOn(m *state.Model, id string) bool {
-	for _, app := range m.Applications {
-		for _, u := range app.Units {
-			if u.Machine == id {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // start runs fn for machine id in the background, once at a time.
@@ -181,7 +169,7 @@ func (ms *machines) provision(ctx context.Context, id string) {
 	facts := lm.Facts()
 	now := time.Now()
 	err = ms.setMachine(ctx, id, func(mc *state.Machine) {
-		mc.Hostname, mc.InstanceID, mc.Address, mc.Addresses, mc.Hardware = name, name, addr, []string{addr}, facts.Hardware
+		mc.Hostname, mc.InstanceID, mc.Address, mc.Hardware = name, name, addr, facts.Hardware
 		mc.Instance = state.NewStatus("running", "Running", now)
 		mc.Agent = state.NewStatus("started", "", now)
 	})
@@ -227,7 +215,7 @@ func (ms *machines) prepare(ctx context.Context, p *lxdmachine.Provider, id, nam
 		return nil, err
 	}
 	m := ms.a.model()
-	facts := machine.Facts{ID: id, Hostname: name, InstanceID: name, Addresses: []string{addr}, Hardware: machine.HostFacts().Hardware}
+	facts := machine.Facts{ID: id, Hostname: name, InstanceID: name, Addresses: []string{addr}, Hardware: ms.a.host.Facts().Hardware}
 	if m != nil && m.Machines[id] != nil {
 		b := m.Machines[id].Base
 		facts.Base = machine.Base{Name: b.Name, Channel: b.Channel}
@@ -253,8 +241,12 @@ func (ms *machines) adopt(ctx context.Context, id string) {
 	p, err := ms.connect(ctx)
 	if err == nil {
 		var status string
-		if status, err = p.Status(mc.InstanceID); err == nil && status != "Running" {
-			err = fmt.Errorf("container %s is %s", mc.InstanceID, map[bool]string{true: "gone", false: status}[status == ""])
+		switch status, err = p.Status(mc.InstanceID); {
+		case err != nil:
+		case status == "":
+			err = fmt.Errorf("container %s is gone", mc.InstanceID)
+		case status != "Running":
+			err = fmt.Errorf("container %s is %s", mc.InstanceID, status)
 		}
 	}
 	var lm *lxdmachine.Machine
@@ -299,7 +291,6 @@ func (ms *machines) poll(ctx context.Context) {
 	if m == nil || !m.IsLXD() {
 		return
 	}
-	var p *lxdmachine.Provider
 	p, perr := ms.connect(ctx)
 	for id, mc := range m.Machines {
 		if mc.InstanceID == "" || mc.Life == state.Dying || mc.Agent.Current == "pending" {
@@ -315,47 +306,48 @@ func (ms *machines) poll(ctx context.Context) {
 		} else if status != "Running" {
 			why = fmt.Sprintf("instance %s is %s", mc.InstanceID, strings.ToLower(status))
 		}
-		down := mc.Agent.Current == "down"
-		switch {
+		switch down := mc.Agent.Current == "down"; {
 		case why != "" && !down:
 			ms.a.cfg.Logf("machine %s: %s", id, why)
 			ms.mu.Lock()
 			delete(ms.ready, id)
 			ms.mu.Unlock()
-			now := time.Now()
-			_ = ms.a.update(ctx, func(m *state.Model) error {
-				if mc := m.Machines[id]; mc != nil {
-					mc.Agent = state.NewStatus("down", "agent is not communicating with the server", now)
-					mc.Instance = state.NewStatus("unknown", why, now)
-				}
-				for _, app := range m.Applications {
-					for _, u := range app.Units {
-						if u.Machine == id {
-							u.Agent = state.NewStatus("lost", "agent is not communicating with the server", now)
-						}
-					}
-				}
-				return nil
-			})
+			ms.setHealth(ctx, id, why)
 		case why == "" && down && mc.Instance.Current == "unknown":
 			ms.a.cfg.Logf("machine %s: its container answers again", id)
-			now := time.Now()
-			_ = ms.a.update(ctx, func(m *state.Model) error {
-				if mc := m.Machines[id]; mc != nil {
-					mc.Agent = state.NewStatus("started", "", now)
-					mc.Instance = state.NewStatus("running", "Running", now)
-				}
-				for _, app := range m.Applications {
-					for _, u := range app.Units {
-						if u.Machine == id && u.Agent.Current == "lost" {
-							u.Agent = state.NewStatus("idle", "", now)
-						}
-					}
-				}
-				return nil
-			})
+			ms.setHealth(ctx, id, "")
 		}
 	}
+}
+
+// setHealth shows machine id down for the reason why, with its units'
+// agents lost, as Juju shows a machine whose agent went away; why "" shows
+// it started again, and its lost units idle.
+func (ms *machines) setHealth(ctx context.Context, id, why string) {
+	const lost = "agent is not communicating with the server"
+	now := time.Now()
+	_ = ms.a.update(ctx, func(m *state.Model) error {
+		mc := m.Machines[id]
+		if mc == nil {
+			return nil
+		}
+		if why != "" {
+			mc.Agent = state.NewStatus("down", lost, now)
+			mc.Instance = state.NewStatus("unknown", why, now)
+		} else {
+			mc.Agent = state.NewStatus("started", "", now)
+			mc.Instance = state.NewStatus("running", "Running", now)
+		}
+		for _, u := range m.UnitsOn(id) {
+			switch {
+			case why != "":
+				u.Agent = state.NewStatus("lost", lost, now)
+			case u.Agent.Current == "lost":
+				u.Agent = state.NewStatus("idle", "", now)
+			}
+		}
+		return nil
+	})
 }
 
 // remove deletes machine id's container and the machine.

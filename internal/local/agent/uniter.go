@@ -402,7 +402,7 @@ func (w *unitWorker) deleteUnit(ctx context.Context) {
 			delete(m.Applications, app.Name)
 		}
 		// Juju removes a machine with its last unit.
-		if mc := m.Machines[u.Machine]; mc != nil && m.IsLXD() && noUnitsOn(m, u.Machine) {
+		if mc := m.Machines[u.Machine]; mc != nil && m.IsLXD() && len(m.UnitsOn(u.Machine)) == 0 {
 			mc.Life = state.Dying
 		}
 		return nil

@@ -34,7 +34,7 @@ func newLXDEnv(t testing.TB) (*testEnv, *lxdmachine.Provider) {
 	if err != nil {
 		t.Skipf("skipped: %v", err)
 	}
-	if err := p.CheckImage(lxdmachine.ImageAlias("debian@12", runtime.GOARCH)); err != nil {
+	if _, err := p.ImageBase(lxdmachine.ImageAlias("debian@12", runtime.GOARCH)); err != nil {
 		t.Skipf("skipped: %v", err)
 	}
 	e := newTestEnv(t, false)

@@ -133,11 +133,13 @@ func (r *run) cmdRemoveMachine(args []string) error {
 		case !m.IsLXD():
 			results[i].err = fmt.Errorf("removing machine failed: machine %s is this host, which juju-local's host models keep", id)
 		default:
-			units := unitsOn(m, id)
+			units := m.UnitsOn(id)
 			if len(units) > 0 && !force {
-				results[i].err = fmt.Errorf("removing machine failed: machine %s has unit %q assigned", id, units[0])
+				results[i].err = fmt.Errorf("removing machine failed: machine %s has unit %q assigned", id, units[0].Name)
 			}
-			results[i].units = units
+			for _, u := range units {
+				results[i].units = append(results[i].units, u.Name)
+			}
 		}
 	}
 	if done, err := r.confirmRemoval(results, dryRun, noPrompt, "machine"); done || err != nil {
@@ -151,11 +153,11 @@ func (r *run) cmdRemoveMachine(args []string) error {
 			if mc == nil || results[i].err != nil {
 				continue
 			}
-			for _, name := range unitsOn(m, id) {
-				_, u := m.Unit(name)
+			units := m.UnitsOn(id)
+			for _, u := range units {
 				u.Life, u.Force = state.Dying, true
 			}
-			if len(unitsOn(m, id)) == 0 {
+			if len(units) == 0 {
 				mc.Life = state.Dying
 			}
 		}
@@ -165,17 +167,4 @@ func (r *run) cmdRemoveMachine(args []string) error {
 		return err
 	}
 	return r.finishRemoval(uuid, results, !noPrompt)
-}
-
-// unitsOn returns the names of the units on machine id, sorted.
-func unitsOn(m *state.Model, id string) []string {
-	var out []string
-	for _, app := range m.AppNames() {
-		for _, name := range m.Applications[app].UnitNames() {
-			if m.Applications[app].Units[name].Machine == id {
-				out = append(out, name)
-			}
-		}
-	}
-	return out
 }

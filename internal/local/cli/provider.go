@@ -69,9 +69,6 @@ func (r *run) lxdImage(m *state.Model, base corebase.Base) (string, state.Base, 
 		return "", state.Base{}, err
 	}
 	alias := lxdmachine.ImageAlias(ib, runtime.GOARCH)
-	if err := p.CheckImage(alias); err != nil {
-		return "", state.Base{}, err
-	}
 	real, err := p.ImageBase(alias)
 	if err != nil {
 		return "", state.Base{}, err

@@ -263,14 +263,25 @@ func (m *Machine) exec(ctx context.Context, stdin []byte, args ...string) ([]byt
 	return out.Bytes(), nil
 }
 
-// Stat implements machine.Machine through LXD's file API.
-func (m *Machine) Stat(_ context.Context, p string) (fs.FileMode, error) {
+// getFile fetches a file or directory of the container through LXD's
+// file API; a missing one is an fs.ErrNotExist, both as *fs.PathError.
+// The caller closes the content (nil for a directory).
+func (m *Machine) getFile(op, p string) (io.ReadCloser, *lxd.InstanceFileResponse, error) {
 	content, resp, err := m.srv.GetInstanceFile(m.name, p)
 	if err != nil {
 		if api.StatusErrorCheck(err, http.StatusNotFound) {
-			return 0, &fs.PathError{Op: "stat", Path: p, Err: fs.ErrNotExist}
+			err = fs.ErrNotExist
 		}
-		return 0, &fs.PathError{Op: "stat", Path: p, Err: err}
+		return nil, nil, &fs.PathError{Op: op, Path: p, Err: err}
+	}
+	return content, resp, nil
+}
+
+// Stat implements machine.Machine through LXD's file API.
+func (m *Machine) Stat(_ context.Context, p string) (fs.FileMode, error) {
+	content, resp, err := m.getFile("stat", p)
+	if err != nil {
+		return 0, err
 	}
 	if content != nil {
 		content.Close()
@@ -382,12 +393,9 @@ const maxReadFile = 64 << 20
 // ReadFile returns the content of a file in the container (at most 64
 // MiB).
 func (m *Machine) ReadFile(_ context.Context, p string) ([]byte, error) {
-	content, resp, err := m.srv.GetInstanceFile(m.name, p)
+	content, resp, err := m.getFile("read", p)
 	if err != nil {
-		if api.StatusErrorCheck(err, http.StatusNotFound) {
-			return nil, &fs.PathError{Op: "read", Path: p, Err: fs.ErrNotExist}
-		}
-		return nil, &fs.PathError{Op: "read", Path: p, Err: err}
+		return nil, err
 	}
 	if content == nil {
 		return nil, &fs.PathError{Op: "read", Path: p, Err: fmt.Errorf("a %s, not a file", resp.Type)}
@@ -398,12 +406,9 @@ func (m *Machine) ReadFile(_ context.Context, p string) ([]byte, error) {
 
 // ReadDir returns the names in a directory of the container.
 func (m *Machine) ReadDir(_ context.Context, p string) ([]string, error) {
-	content, resp, err := m.srv.GetInstanceFile(m.name, p)
+	content, resp, err := m.getFile("readdir", p)
 	if err != nil {
-		if api.StatusErrorCheck(err, http.StatusNotFound) {
-			return nil, &fs.PathError{Op: "readdir", Path: p, Err: fs.ErrNotExist}
-		}
-		return nil, &fs.PathError{Op: "readdir", Path: p, Err: err}
+		return nil, err
 	}
 	if content != nil {
 		content.Close()

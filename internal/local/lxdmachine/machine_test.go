@@ -30,7 +30,7 @@ func connect(t *testing.T) (*lxdmachine.Provider, string) {
 		t.Skipf("skipped: %v", err)
 	}
 	alias := lxdmachine.ImageAlias("debian@12", runtime.GOARCH)
-	if err := p.CheckImage(alias); err != nil {
+	if _, err := p.ImageBase(alias); err != nil {
 		t.Skipf("skipped: %v", err)
 	}
 	return p, alias

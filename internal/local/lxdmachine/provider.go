@@ -147,23 +147,15 @@ func ContainerPrefix(modelUUID string) (string, error) {
 	return ns.Prefix(), nil
 }
 
-// CheckImage returns nil when an image is aliased alias, else an
-// *ImageMissingError.
-func (p *Provider) CheckImage(alias string) error {
-	if _, _, err := p.srv.GetImageAlias(alias); err != nil {
-		if api.StatusErrorCheck(err, http.StatusNotFound) {
-			return &ImageMissingError{Alias: alias}
-		}
-		return fmt.Errorf("looking up image %q: %w", alias, err)
-	}
-	return nil
-}
-
 // ImageBase returns the base an image says it is ("debian"/"12"), from
-// its os and version properties.
+// its os and version properties; an *ImageMissingError when no image has
+// the alias.
 func (p *Provider) ImageBase(alias string) (machine.Base, error) {
 	entry, _, err := p.srv.GetImageAlias(alias)
 	if err != nil {
+		if api.StatusErrorCheck(err, http.StatusNotFound) {
+			return machine.Base{}, &ImageMissingError{Alias: alias}
+		}
 		return machine.Base{}, fmt.Errorf("looking up image %q: %w", alias, err)
 	}
 	img, _, err := p.srv.GetImage(entry.Target)

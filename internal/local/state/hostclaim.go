@@ -40,16 +40,7 @@ func (e *HostHeldError) Error() string {
 	return fmt.Sprintf("machine 0 (this host) is already used by model %q (data directory %s): "+
 		"the host is one machine, and units of two models would share its workload; "+
 		"destroy that model first (juju-local destroy-model --no-prompt %s with JUJU_LOCAL_DATA=%s)",
-		e.Holder.Model, e.Holder.DataDir, shortName(e.Holder.Model), e.Holder.DataDir)
-}
-
-func shortName(model string) string {
-	for i := len(model) - 1; i >= 0; i-- {
-		if model[i] == '/' {
-			return model[i+1:]
-		}
-	}
-	return model
+		e.Holder.Model, e.Holder.DataDir, ModelRefName(e.Holder.Model), e.Holder.DataDir)
 }
 
 // HostClaimPath returns the file that records which model holds the host.

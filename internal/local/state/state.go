@@ -162,8 +162,6 @@ type Machine struct {
 	InstanceID string `json:"instance-id"`
 	// Hardware is Juju's hardware characteristics string.
 	Hardware string `json:"hardware,omitempty"`
-	// Addresses are all the machine's addresses (Address first).
-	Addresses []string `json:"addresses,omitempty"`
 	// Image is the LXD image alias the machine's container is made from
 	// (LXD models only).
 	Image string `json:"image,omitempty"`
@@ -474,6 +472,21 @@ func (s *State) ModelNames() []string {
 func (s *State) NewID() string {
 	s.NextID++
 	return strconv.Itoa(s.NextID)
+}
+
+// UnitsOn returns the units on machine id, sorted by application and
+// unit number.
+func (m *Model) UnitsOn(id string) []*Unit {
+	var out []*Unit
+	for _, app := range m.AppNames() {
+		a := m.Applications[app]
+		for _, name := range a.UnitNames() {
+			if u := a.Units[name]; u.Machine == id {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
 }
 
 // Unit returns the unit with the given name and its application, or nils.

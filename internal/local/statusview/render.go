@@ -297,8 +297,8 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 			}
 			inst = fmtStatusInfo{Current: mc.Instance.Current, Message: mc.Instance.Message, Since: tf.since(mc.Instance.Since)}
 		}
-		addrs := mc.Addresses
-		if len(addrs) == 0 && mc.Address != "" {
+		var addrs []string
+		if mc.Address != "" {
 			addrs = []string{mc.Address}
 		}
 		instanceID := mc.InstanceID
