@@ -39,8 +39,9 @@ func (s *Store) SaveModelRecord(rec ModelRecord) error {
 // "[controller:][owner/]name", or a UUID prefix of at least 6 characters),
 // read from the model directories alone.
 func (s *Store) FindModelRecord(ref string) (ModelRecord, error) {
-	name := ModelRefName(ref)
 	paths, _ := filepath.Glob(filepath.Join(s.dir, modelsDir, "*", recordFile))
+	records := map[string]ModelRecord{}
+	found := &State{Models: map[string]*Model{}} // resolved as the state resolves models
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -50,11 +51,14 @@ func (s *Store) FindModelRecord(ref string) (ModelRecord, error) {
 		if json.Unmarshal(data, &rec) != nil || rec.UUID != filepath.Base(filepath.Dir(p)) {
 			continue
 		}
-		if rec.Name == name || len(name) > 5 && len(rec.UUID) >= len(name) && rec.UUID[:len(name)] == name {
-			return rec, nil
-		}
+		records[rec.UUID] = rec
+		found.Models[rec.UUID] = &Model{UUID: rec.UUID, Name: rec.Name}
 	}
-	return ModelRecord{}, &ModelNotFoundError{Name: name}
+	m, err := found.FindModel(ModelRefName(ref))
+	if err != nil {
+		return ModelRecord{}, err
+	}
+	return records[m.UUID], nil
 }
 
 // DamagedStateError reports a state document that does not decode, with no
