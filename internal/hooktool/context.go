@@ -60,6 +60,29 @@ type Context interface {
 	// Juju's relation-ids does; an endpoint with none (or unknown) gives
 	// an empty list.
 	RelationIDs(endpoint string) ([]string, error)
+	// RemoteUnitName returns the remote unit of the running relation hook
+	// (JUJU_REMOTE_UNIT), or "".
+	RemoteUnitName() string
+	// RemoteAppName returns the remote application of the running
+	// relation hook (JUJU_REMOTE_APP), or "".
+	RemoteAppName() string
+	// Relation returns the unit's relation with the numeric id, or
+	// ErrRelationNotFound.
+	Relation(id int) (RelationInfo, error)
+	// RelationSettings returns the data bag of a unit (app false) or an
+	// application (app true) in relation id. The unit's own bags include
+	// this hook's changes.
+	RelationSettings(id int, name string, app bool) (map[string]string, error)
+	// SetRelationSettings changes the unit's own data bag (app false) or
+	// its application's (app true; the tool checks leadership) in
+	// relation id; an empty value deletes the key. Committed at the end of
+	// a successful hook.
+	SetRelationSettings(id int, app bool, settings map[string]string) error
+	// LeaderSettings returns the application's leader settings.
+	LeaderSettings() (map[string]string, error)
+	// SetLeaderSettings merges settings into the leader settings (an empty
+	// value deletes the key), at once; only the leader may.
+	SetLeaderSettings(settings map[string]string) error
 
 	// OpenPortRange requests that the port range be opened for the given
 	// endpoint ("" means all endpoints). Committed at the end of the hook.
@@ -114,6 +137,26 @@ type Context interface {
 // ErrNotRunningAction is returned by the action methods of a Context when the
 // hook is not running an action. Its text is Juju's.
 var ErrNotRunningAction = errors.New("not running an action")
+
+// ErrRelationNotFound is returned by Context.Relation for a relation the
+// unit is not in. Its text is Juju's.
+var ErrRelationNotFound = errors.New("relation not found")
+
+// RelationInfo is what the relation tools know of one of the unit's
+// relations.
+type RelationInfo struct {
+	// ID is the relation's id.
+	ID int
+	// Endpoint is the unit's endpoint in the relation.
+	Endpoint string
+	// RemoteApp is the application at the other end.
+	RemoteApp string
+	// Units are the remote units the unit has joined, sorted.
+	Units []string
+}
+
+// Name is the relation's "<endpoint>:<id>".
+func (r RelationInfo) Name() string { return fmt.Sprintf("%s:%d", r.Endpoint, r.ID) }
 
 // ErrNotLeader is the error the tools report when a non-leader unit asks for
 // or sets the application status. Its text is Juju's.

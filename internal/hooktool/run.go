@@ -59,14 +59,24 @@ func newCommand(c Context, tool string) cmd.Command {
 		return &isLeaderCommand{ctx: c}
 	case "juju-log":
 		return &jujuLogCommand{ctx: c}
+	case "leader-get":
+		return &leaderGetCommand{ctx: c}
+	case "leader-set":
+		return &leaderSetCommand{ctx: c}
 	case "network-get":
 		return &networkGetCommand{ctx: c}
 	case "open-port":
 		return newPortCommand(c, true)
 	case "opened-ports":
 		return &openedPortsCommand{ctx: c}
+	case "relation-get":
+		return &relationGetCommand{ctx: c}
 	case "relation-ids":
 		return &relationIDsCommand{ctx: c}
+	case "relation-list":
+		return &relationListCommand{ctx: c}
+	case "relation-set":
+		return &relationSetCommand{ctx: c}
 	case "state-delete":
 		return &stateDeleteCommand{ctx: c}
 	case "state-get":

@@ -564,7 +564,7 @@ type networkGetCommand struct {
 	cmd.CommandBase
 	ctx            Context
 	binding        string
-	relation       relationIDValue
+	relation       *int
 	primaryAddress bool
 	bindAddress    bool
 	ingressAddress bool
@@ -591,9 +591,8 @@ func (v *relationIDValue) Set(value string) error {
 	if err != nil {
 		return errors.New("invalid relation id")
 	}
-	if hookID, ok := relationID(v.ctx.HookRelation()); !ok || hookID != id {
-		// The local backend models no relations other than the hook's.
-		return errors.New("relation not found")
+	if _, err := v.ctx.Relation(id); err != nil {
+		return err
 	}
 	v.id, v.value = id, value
 	return nil
@@ -616,17 +615,12 @@ extra-binding); the flags select single values.`)
 }
 
 func (c *networkGetCommand) SetFlags(f *gnuflag.FlagSet) {
-	c.relation = relationIDValue{ctx: c.ctx, id: -1}
-	if id, ok := relationID(c.ctx.HookRelation()); ok {
-		c.relation.id, c.relation.value = id, c.ctx.HookRelation()
-	}
 	addOutputFlags(&c.out, f)
 	f.BoolVar(&c.primaryAddress, "primary-address", false, "(deprecated) get the primary address for the binding")
 	f.BoolVar(&c.bindAddress, "bind-address", false, "get the address for the binding on which the unit should listen")
 	f.BoolVar(&c.ingressAddress, "ingress-address", false, "get the ingress address for the binding")
 	f.BoolVar(&c.egressSubnets, "egress-subnets", false, "get the egress subnets for the binding")
-	f.Var(&c.relation, "r", "specify a relation by id")
-	f.Var(&c.relation, "relation", "")
+	c.relation = relationFlag(c.ctx, f)
 }
 
 func (c *networkGetCommand) Init(args []string) error {
@@ -650,7 +644,7 @@ func (c *networkGetCommand) Init(args []string) error {
 }
 
 func (c *networkGetCommand) Run(ctx *cmd.Context) error {
-	ni, err := c.ctx.NetworkInfo(c.binding, c.relation.id)
+	ni, err := c.ctx.NetworkInfo(c.binding, *c.relation)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -252,7 +253,7 @@ func TestJujuLog(t *testing.T) {
 		{name: "debug flag", argv: []string{"juju-log", "--debug", "d"}, check: wantLogs(rec("DEBUG", "d"))},
 		{name: "bad level", argv: []string{"juju-log", "-l", "LOUD", "x"},
 			check: wantLogs(rec("WARNING", `Specified log level of "LOUD" is not valid`), rec("INFO", "x"))},
-		{name: "relation prefix", setup: func(c *hooktooltest.Context) { c.Relation = "website:3" },
+		{name: "relation prefix", setup: func(c *hooktooltest.Context) { c.HookRel = "website:3" },
 			argv: []string{"juju-log", "x"}, check: wantLogs(rec("INFO", "website:3: x"))},
 		{name: "deprecated format", argv: []string{"juju-log", "--format=json", "x"},
 			err: `--format flag deprecated for command "juju-log"`, check: wantLogs(rec("INFO", "x"))},
@@ -346,7 +347,10 @@ func TestIsLeaderUnitGetNetworkGet(t *testing.T) {
 			err: "ERROR invalid value \"x\" for option -r: invalid relation id\n"},
 		{name: "network unknown relation", argv: []string{"network-get", "--relation=website:9", "website"}, code: 2,
 			err: "ERROR invalid value \"website:9\" for option --relation: relation not found\n"},
-		{name: "network hook relation", setup: func(c *hooktooltest.Context) { c.Relation = "website:9" },
+		{name: "network hook relation", setup: func(c *hooktooltest.Context) {
+			c.HookRel = "website:9"
+			c.Relations = map[int]*hooktooltest.Relation{9: {Info: hooktool.RelationInfo{ID: 9, Endpoint: "website"}}}
+		},
 			argv: []string{"network-get", "-r", "9", "website", "--ingress-address"}, out: "127.0.0.1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
@@ -443,8 +447,8 @@ func TestUnknownToolAndHelp(t *testing.T) {
 	t.Parallel()
 	c := newTestContext()
 	var out, errOut bytes.Buffer
-	if code := hooktool.Run(context.Background(), c, "relation-get", nil, nil, &out, &errOut); code != 2 ||
-		!strings.HasPrefix(errOut.String(), `ERROR unknown hook tool "relation-get"; known tools: action-fail, `) {
+	if code := hooktool.Run(context.Background(), c, "secret-get", nil, nil, &out, &errOut); code != 2 ||
+		!strings.HasPrefix(errOut.String(), `ERROR unknown hook tool "secret-get"; known tools: action-fail, `) {
 		t.Errorf("unknown tool: code %d stderr %q", code, errOut.String())
 	}
 	out.Reset()
@@ -463,7 +467,7 @@ func TestUnknownToolAndHelp(t *testing.T) {
 			t.Errorf("%s -h: code %d stdout %q", name, code, out.String())
 		}
 	}
-	if len(hooktool.Names()) != 19 || hooktool.IsTool("jujuc") || hooktool.IsTool("") {
+	if len(hooktool.Names()) != 24 || hooktool.IsTool("jujuc") || hooktool.IsTool("") {
 		t.Errorf("Names() = %q", hooktool.Names())
 	}
 }
@@ -502,7 +506,7 @@ func TestRelationIDs(t *testing.T) {
 	related := func(c *hooktooltest.Context) {
 		c.RelationsByEndpoint = map[string][]string{"upstream": {"upstream:3"}, "peers": {"peers:1", "peers:7"}}
 	}
-	inHook := func(c *hooktooltest.Context) { related(c); c.Relation = "peers:1" }
+	inHook := func(c *hooktooltest.Context) { related(c); c.HookRel = "peers:1" }
 	for _, tc := range []toolCase{
 		{name: "ids", setup: related, argv: []string{"relation-ids", "peers"}, out: "peers:1\npeers:7\n"},
 		{name: "ids json", setup: related, argv: []string{"relation-ids", "upstream", "--format=json"}, out: `["upstream:3"]` + "\n"},
@@ -511,6 +515,78 @@ func TestRelationIDs(t *testing.T) {
 		{name: "hook's endpoint", setup: inHook, argv: []string{"relation-ids"}, out: "peers:1\npeers:7\n"},
 		{name: "no endpoint", argv: []string{"relation-ids"}, code: 2, err: "ERROR no endpoint name specified\n"},
 		{name: "extra", argv: []string{"relation-ids", "a", "b"}, code: 2, err: "ERROR unrecognized args: [\"b\"]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
+	}
+}
+
+// inRelation puts the context in upstream-relation-changed for upstream/1
+// of relation upstream:3, with remote unit and application data.
+func inRelation(c *hooktooltest.Context) {
+	c.HookRel, c.RemoteUnit, c.RemoteApp = "upstream:3", "upstream/1", "upstream"
+	c.Relations = map[int]*hooktooltest.Relation{3: {
+		Info: hooktool.RelationInfo{ID: 3, Endpoint: "upstream", RemoteApp: "upstream", Units: []string{"upstream/0", "upstream/1"}},
+		Data: map[string]map[string]string{
+			"upstream/1":  {"hostname": "10.0.0.7", "port": "8080"},
+			"upstream":    {"url": "http://10.0.0.7:8080/"},
+			"tinyproxy/0": {"private-address": "10.0.0.2"},
+		},
+	}}
+}
+
+func wantRelationData(name string, want map[string]string) func(t *testing.T, c *hooktooltest.Context) {
+	return func(t *testing.T, c *hooktooltest.Context) {
+		t.Helper()
+		if got := c.Relations[3].Data[name]; !maps.Equal(got, want) {
+			t.Errorf("data of %s = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestRelationTools(t *testing.T) {
+	t.Parallel()
+	notLeader := func(c *hooktooltest.Context) { inRelation(c); c.Leader = false }
+	for _, tc := range []toolCase{
+		{name: "list", setup: inRelation, argv: []string{"relation-list"}, out: "upstream/0\nupstream/1\n"},
+		{name: "list json", setup: inRelation, argv: []string{"relation-list", "-r", "upstream:3", "--format=json"}, out: `["upstream/0","upstream/1"]` + "\n"},
+		{name: "list app", setup: inRelation, argv: []string{"relation-list", "--app"}, out: "upstream\n"},
+		{name: "list no relation", argv: []string{"relation-list"}, code: 2, err: "ERROR no relation id specified\n"},
+		{name: "list unknown relation", setup: inRelation, argv: []string{"relation-list", "-r", "4"}, code: 2,
+			err: "ERROR invalid value \"4\" for option -r: relation not found\n"},
+		{name: "get remote unit", setup: inRelation, argv: []string{"relation-get", "--format=json"}, out: `{"hostname":"10.0.0.7","port":"8080"}` + "\n"},
+		{name: "get key", setup: inRelation, argv: []string{"relation-get", "port"}, out: "8080\n"},
+		{name: "get missing key", setup: inRelation, argv: []string{"relation-get", "nope", "--format=json"}, out: "null\n"},
+		{name: "get app", setup: inRelation, argv: []string{"relation-get", "--app", "url"}, out: "http://10.0.0.7:8080/\n"},
+		{name: "get named unit", setup: inRelation, argv: []string{"relation-get", "-", "tinyproxy/0"}, out: "private-address: 10.0.0.2\n"},
+		{name: "get app name as unit", setup: inRelation, argv: []string{"relation-get", "-", "upstream"}, code: 2,
+			err: "ERROR expected unit name, got application name \"upstream\"\n"},
+		{name: "get bad unit", setup: inRelation, argv: []string{"relation-get", "-", "Up/x"}, code: 2, err: "ERROR invalid unit name \"Up/x\"\n"},
+		{name: "get no default", setup: func(c *hooktooltest.Context) { inRelation(c); c.RemoteUnit, c.RemoteApp = "", "" },
+			argv: []string{"relation-get"}, code: 2, err: "ERROR no unit or application specified\n"},
+		{name: "set unit", setup: inRelation, argv: []string{"relation-set", "a=1", "private-address="},
+			check: wantRelationData("tinyproxy/0", map[string]string{"a": "1"})},
+		{name: "set app leader", setup: inRelation, argv: []string{"relation-set", "--app", "-r", "3", "url=http://x/"},
+			check: wantRelationData("tinyproxy", map[string]string{"url": "http://x/"})},
+		{name: "set app minion", setup: notLeader, argv: []string{"relation-set", "--app", "url=http://x/"}, code: 1,
+			err: "ERROR cannot write relation settings\n", check: wantRelationData("tinyproxy", nil)},
+		{name: "set file", setup: inRelation, argv: []string{"relation-set", "--file", "-", "b=2"}, stdin: strptr("a: x\nb: y\n"),
+			check: wantRelationData("tinyproxy/0", map[string]string{"private-address": "10.0.0.2", "a": "x", "b": "2"})},
+		{name: "set bad pair", setup: inRelation, argv: []string{"relation-set", "novalue"}, code: 2,
+			err: "ERROR expected \"key=value\", got \"novalue\"\n"},
+		{name: "set no relation", argv: []string{"relation-set", "a=1"}, code: 2, err: "ERROR no relation id specified\n"},
+		{name: "leader set get", setup: func(c *hooktooltest.Context) { c.LeaderData = map[string]string{"old": "1"} },
+			argv: []string{"leader-set", "k=v", "old="}, check: func(t *testing.T, c *hooktooltest.Context) {
+				if !maps.Equal(c.LeaderData, map[string]string{"k": "v"}) {
+					t.Errorf("leader data = %v", c.LeaderData)
+				}
+			}},
+		{name: "leader set minion", setup: func(c *hooktooltest.Context) { c.Leader = false }, argv: []string{"leader-set", "k=v"}, code: 1,
+			err: "ERROR cannot write leadership settings: cannot write settings: not the leader\n"},
+		{name: "leader get", setup: func(c *hooktooltest.Context) { c.LeaderData = map[string]string{"k": "v"} },
+			argv: []string{"leader-get", "k"}, out: "v\n"},
+		{name: "leader get all", setup: func(c *hooktooltest.Context) { c.LeaderData = map[string]string{"k": "v"} },
+			argv: []string{"leader-get", "--format=json"}, out: `{"k":"v"}` + "\n"},
+		{name: "leader get bad key", argv: []string{"leader-get", "a=b"}, code: 2, err: "ERROR invalid key \"a=b\"\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { t.Parallel(); runCase(t, tc) })
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/canonical/jujutest/internal/hooktool"
@@ -59,10 +60,17 @@ type Context struct {
 	WorkloadVersion string
 	// Logs are the records logged by juju-log.
 	Logs []LogRecord
-	// Relation is the hook's relation ("name:N"), or "".
-	Relation string
+	// HookRel is the hook's relation ("name:N"), or "" (HookRelation).
+	HookRel string
 	// RelationsByEndpoint are the unit's relation ids by endpoint.
 	RelationsByEndpoint map[string][]string
+	// RemoteUnit and RemoteApp are the hook's JUJU_REMOTE_UNIT and
+	// JUJU_REMOTE_APP.
+	RemoteUnit, RemoteApp string
+	// Relations are the unit's relations by id.
+	Relations map[int]*Relation
+	// LeaderData are the application's leader settings.
+	LeaderData map[string]string
 	// Opened are the committed opened ports by endpoint ("" = all).
 	Opened map[string][]hooktool.PortRange
 	// PendingOpen and PendingClose are the port changes of this hook, as
@@ -108,6 +116,15 @@ func New(config map[string]any) *Context {
 }
 
 var _ hooktool.Context = (*Context)(nil)
+
+// Relation is one relation of a Context's unit.
+type Relation struct {
+	// Info is what relation-list reports.
+	Info hooktool.RelationInfo
+	// Data maps a unit or application name to its data bag; the unit's
+	// own bags are changed by relation-set.
+	Data map[string]map[string]string
+}
 
 // Lock locks the Context against concurrent tools.
 func (c *Context) Lock() { c.mu.Lock() }
@@ -194,7 +211,7 @@ func (c *Context) Log(level, module, message string) error {
 func (c *Context) HookRelation() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.Relation
+	return c.HookRel
 }
 
 // RelationIDs implements hooktool.Context.
@@ -205,6 +222,106 @@ func (c *Context) RelationIDs(endpoint string) ([]string, error) {
 		return nil, c.Err
 	}
 	return append([]string{}, c.RelationsByEndpoint[endpoint]...), nil
+}
+
+// RemoteUnitName implements hooktool.Context.
+func (c *Context) RemoteUnitName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.RemoteUnit
+}
+
+// RemoteAppName implements hooktool.Context.
+func (c *Context) RemoteAppName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.RemoteApp
+}
+
+// Relation implements hooktool.Context.
+func (c *Context) Relation(id int) (hooktool.RelationInfo, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return hooktool.RelationInfo{}, c.Err
+	}
+	r := c.Relations[id]
+	if r == nil {
+		return hooktool.RelationInfo{}, hooktool.ErrRelationNotFound
+	}
+	return r.Info, nil
+}
+
+// RelationSettings implements hooktool.Context.
+func (c *Context) RelationSettings(id int, name string, _ bool) (map[string]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return nil, c.Err
+	}
+	r := c.Relations[id]
+	if r == nil {
+		return nil, hooktool.ErrRelationNotFound
+	}
+	return maps.Clone(r.Data[name]), nil
+}
+
+// SetRelationSettings implements hooktool.Context.
+func (c *Context) SetRelationSettings(id int, app bool, settings map[string]string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return c.Err
+	}
+	r := c.Relations[id]
+	if r == nil {
+		return hooktool.ErrRelationNotFound
+	}
+	name := c.Unit
+	if app {
+		name, _, _ = strings.Cut(c.Unit, "/")
+	}
+	if r.Data == nil {
+		r.Data = map[string]map[string]string{}
+	}
+	bag := r.Data[name]
+	if bag == nil {
+		bag = map[string]string{}
+		r.Data[name] = bag
+	}
+	applySettings(bag, settings)
+	return nil
+}
+
+func applySettings(bag, settings map[string]string) {
+	for k, v := range settings {
+		if v == "" {
+			delete(bag, k)
+		} else {
+			bag[k] = v
+		}
+	}
+}
+
+// LeaderSettings implements hooktool.Context.
+func (c *Context) LeaderSettings() (map[string]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.LeaderData), c.Err
+}
+
+// SetLeaderSettings implements hooktool.Context.
+func (c *Context) SetLeaderSettings(settings map[string]string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Err != nil {
+		return c.Err
+	}
+	if c.LeaderData == nil {
+		c.LeaderData = map[string]string{}
+	}
+	applySettings(c.LeaderData, settings)
+	return nil
 }
 
 // OpenPortRange implements hooktool.Context.

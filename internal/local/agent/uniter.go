@@ -17,6 +17,7 @@ import (
 	"github.com/juju/charm/v12"
 
 	"github.com/canonical/jujutest/internal/hookrun"
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 	"github.com/canonical/jujutest/internal/logline"
 )
@@ -374,37 +375,7 @@ func (w *unitWorker) deleteUnit(ctx context.Context) {
 	// has nothing left on disk.
 	_ = os.RemoveAll(w.a.store.UnitDir(w.a.uuid, w.name))
 	err := w.a.update(ctx, func(m *state.Model) error {
-		app, u := m.Unit(w.name)
-		if u == nil {
-			return nil
-		}
-		delete(app.Units, w.name)
-		if app.Leader == w.name {
-			app.Leader = ""
-			names := app.UnitNames()
-			for _, n := range names {
-				if app.Units[n].Life == state.Alive {
-					app.Leader = n
-					app.Units[n].LeaderElected = false
-					break
-				}
-			}
-		}
-		for id, t := range m.Tasks {
-			if t.Unit == w.name && !t.Done() {
-				t.Status = state.TaskAborted
-				t.Message = "unit removed"
-				t.Completed = time.Now()
-				m.Tasks[id] = t
-			}
-		}
-		if len(app.Units) == 0 && app.Life == state.Dying {
-			delete(m.Applications, app.Name)
-		}
-		// Juju removes a machine with its last unit.
-		if mc := m.Machines[u.Machine]; mc != nil && m.IsLXD() && len(m.UnitsOn(u.Machine)) == 0 {
-			mc.Life = state.Dying
-		}
+		model.DeleteUnit(m, w.name, time.Now())
 		return nil
 	})
 	if err != nil && !errors.Is(err, errModelGone) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/canonical/jujutest/internal/local/agent"
 	"github.com/canonical/jujutest/internal/local/lxdmachine"
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
 )
@@ -119,25 +120,18 @@ func (r *run) ensureAgentOrReap(uuid string) error {
 // removeDyingUnits deletes dying units (and dying applications left
 // without units) from the model without running hooks.
 func removeDyingUnits(m *state.Model) {
-	for name, a := range m.Applications {
-		for un, u := range a.Units {
-			if u.Life == state.Dying || m.Life == state.Dying {
-				delete(a.Units, un)
-				if a.Leader == un {
-					a.Leader = ""
-				}
-			}
-		}
-		if a.Leader == "" {
-			for _, un := range a.UnitNames() {
-				a.Leader = un
-				break
+	now := time.Now()
+	for _, a := range m.Applications {
+		for _, un := range a.UnitNames() {
+			if u := a.Units[un]; u.Life == state.Dying || m.Life == state.Dying {
+				model.DeleteUnit(m, un, now)
 			}
 		}
 		if len(a.Units) == 0 && (a.Life == state.Dying || m.Life == state.Dying) {
-			delete(m.Applications, name)
+			delete(m.Applications, a.Name)
 		}
 	}
+	m.PruneRelations()
 }
 
 // destroyModel destroys a model as Juju does: its units are removed

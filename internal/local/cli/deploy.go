@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v2"
 
 	"github.com/canonical/jujutest/internal/local/machine"
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -66,7 +67,7 @@ func (r *run) requireHost(m *state.Model) error {
 
 func (r *run) cmdDeploy(args []string) error {
 	fs := r.flags("deploy")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	numUnits := 1
 	var configs, resources, storage, devices, attachStorage, overlays []string
 	var to, baseFlag, series, constraints, bind, channel, mapMachines string
@@ -152,7 +153,7 @@ func (r *run) cmdDeploy(args []string) error {
 		return err
 	}
 	if meta.Subordinate {
-		return fmt.Errorf("juju-local cannot deploy subordinate charm %q: relations are not modelled", meta.Name)
+		return fmt.Errorf("juju-local cannot deploy subordinate charm %q: subordinates are not modelled", meta.Name)
 	}
 	hasHooks, err := charmHasHooksOrDispatch(ch)
 	if err != nil {
@@ -188,7 +189,7 @@ func (r *run) cmdDeploy(args []string) error {
 		r.infof("%q from local charm %q, revision %d on %s would be deployed", appName, meta.Name, 0, base.DisplayString())
 		return nil
 	}
-	_, target, err := r.readModel(*model)
+	_, target, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -208,7 +209,7 @@ func (r *run) cmdDeploy(args []string) error {
 	var rev int
 	var uuid string
 	var archive string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		if m.Life != state.Alive {
 			return fmt.Errorf("model %q is being destroyed", m.Name)
 		}
@@ -233,7 +234,7 @@ func (r *run) cmdDeploy(args []string) error {
 	r.infof("Located local charm %q, revision %d", meta.Name, rev)
 	r.infof("Deploying %q from local charm %q, revision %d on %s", appName, meta.Name, rev, base.String())
 
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		if err := names.ValidateApplicationName(appName); err != nil {
 			return fmt.Errorf("cannot add application %q: %w", appName, err)
 		}
@@ -252,6 +253,7 @@ func (r *run) cmdDeploy(args []string) error {
 			Archive:      archive,
 			CharmVersion: charmVersion(ch),
 			Endpoints:    charmEndpoints(meta),
+			Relations:    model.CharmEndpoints(appName, meta),
 			Base:         state.Base{Name: base.OS, Channel: base.Channel.Track},
 			Life:         state.Alive,
 			Config:       settings,
@@ -266,6 +268,7 @@ func (r *run) cmdDeploy(args []string) error {
 			}
 			a.Base = imageBase
 			m.Applications[appName] = a
+			model.AddPeerRelations(m, a)
 			addMachineUnits(m, a, image, imageBase, placement, numUnits, now)
 			return nil
 		}
@@ -273,6 +276,7 @@ func (r *run) cmdDeploy(args []string) error {
 			return err
 		}
 		m.Applications[appName] = a
+		model.AddPeerRelations(m, a)
 		addUnits(m, a, host, numUnits, now)
 		return nil
 	})
@@ -507,7 +511,7 @@ func addUnits(m *state.Model, a *state.Application, host machine.Facts, n int, n
 
 func (r *run) cmdAddUnit(args []string) error {
 	fs := r.flags("add-unit")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	n := 1
 	var to string
 	var attach []string
@@ -533,7 +537,7 @@ func (r *run) cmdAddUnit(args []string) error {
 	if !names.IsValidApplication(appName) {
 		return usagef("invalid application name %q", appName)
 	}
-	_, target, err := r.readModel(*model)
+	_, target, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -552,7 +556,7 @@ func (r *run) cmdAddUnit(args []string) error {
 	}
 	host := machine.HostFacts()
 	var uuid string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		a := m.Applications[appName]
 		if a == nil {
 			return fmt.Errorf("application %q not found", appName)
@@ -587,7 +591,7 @@ func (r *run) cmdAddUnit(args []string) error {
 
 func (r *run) cmdRemoveUnit(args []string) error {
 	fs := r.flags("remove-unit")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var noPrompt, destroyStorage, force, noWait, dryRun bool
 	var numUnits int
 	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
@@ -618,7 +622,7 @@ func (r *run) cmdRemoveUnit(args []string) error {
 	if len(invalid) > 0 {
 		return usagef("invalid unit name(s): %s", strings.Join(invalid, ", "))
 	}
-	_, m, err := r.readModel(*model)
+	_, m, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -633,7 +637,7 @@ func (r *run) cmdRemoveUnit(args []string) error {
 		return err
 	}
 	var uuid string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
 		for _, u := range units {
 			_, unit := m.Unit(u)
@@ -718,7 +722,7 @@ func (r *run) logRemovals(rs []removal, errorsOnly bool) bool {
 
 func (r *run) cmdRemoveApplication(args []string) error {
 	fs := r.flags("remove-application")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var noPrompt, destroyStorage, force, noWait, dryRun bool
 	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
 	fs.BoolVar(&destroyStorage, "destroy-storage", false, "Destroy storage attached to application units")
@@ -740,7 +744,7 @@ func (r *run) cmdRemoveApplication(args []string) error {
 			return usagef("invalid application name %q", a)
 		}
 	}
-	_, m, err := r.readModel(*model)
+	_, m, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -757,23 +761,9 @@ func (r *run) cmdRemoveApplication(args []string) error {
 		return err
 	}
 	var uuid string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
-		for _, name := range apps {
-			a := m.Applications[name]
-			if a == nil {
-				continue
-			}
-			a.Life = state.Dying
-			a.Force = a.Force || force
-			for _, u := range a.Units {
-				u.Life = state.Dying
-				u.Force = u.Force || force
-			}
-			if len(a.Units) == 0 {
-				delete(m.Applications, name)
-			}
-		}
+		model.RemoveApplication(m, model.RemoveApplicationRequest{Names: apps, Force: force})
 		return nil
 	})
 	if err != nil {
@@ -787,7 +777,7 @@ func (r *run) cmdUnexpose(args []string) error { return r.expose("unexpose", arg
 
 func (r *run) expose(cmd string, args []string, on bool) error {
 	fs := r.flags(cmd)
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var endpoints, spaces, cidrs string
 	fs.StringVar(&endpoints, "endpoints", "", "Expose only the ports that charms have opened for this comma-delimited list of endpoints")
 	fs.StringVar(&spaces, "to-spaces", "", "A comma-delimited list of spaces that should be able to access the application ports")
@@ -804,7 +794,7 @@ func (r *run) expose(cmd string, args []string, on bool) error {
 		return usagef("unrecognized args: %s", quoteArgs(rest[1:]))
 	}
 	name := rest[0]
-	return r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	return r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		a := m.Applications[name]
 		if a == nil {
 			return fmt.Errorf("application %q not found", name)

@@ -98,6 +98,10 @@ type Model struct {
 	CharmRevisions map[string]int `json:"charm-revisions,omitempty"`
 	// Tasks maps task id to task (exec and actions).
 	Tasks map[string]*Task `json:"tasks,omitempty"`
+	// Relations maps a relation id (in decimal) to the relation.
+	Relations map[string]*Relation `json:"relations,omitempty"`
+	// NextRelation is the id the next relation gets.
+	NextRelation int `json:"next-relation,omitempty"`
 }
 
 // Providers of a model's machines.
@@ -206,6 +210,14 @@ type Application struct {
 	CharmVersion string `json:"charm-version,omitempty"`
 	// Endpoints are the charm's relation endpoints (for endpoint-bindings).
 	Endpoints []string `json:"endpoints,omitempty"`
+	// Relations are the charm's relation endpoints with their roles and
+	// interfaces, the implicit juju-info included, sorted as Juju sorts
+	// them (requirers, providers, peers; by name).
+	Relations []Endpoint `json:"relations,omitempty"`
+	// LeaderSettings are the application's leader settings (leader-set).
+	LeaderSettings map[string]string `json:"leader-settings,omitempty"`
+	// LeaderSettingsVersion counts the changes of LeaderSettings.
+	LeaderSettingsVersion int64 `json:"leader-settings-version,omitempty"`
 	// Base is the application's base (the charm's, or --base).
 	Base Base `json:"base"`
 	// Life is Alive, or Dying once removal started.
@@ -295,6 +307,9 @@ type Unit struct {
 	// LeaderElected is set once leader-elected (on the leader) or
 	// leader-settings-changed (on the others) succeeded.
 	LeaderElected bool `json:"leader-elected,omitempty"`
+	// LeaderSettingsSeen is the application's LeaderSettingsVersion the
+	// unit's last leader-settings-changed saw.
+	LeaderSettingsSeen int64 `json:"leader-settings-seen,omitempty"`
 	// ConfigHash is the hash of the config the last successful
 	// config-changed saw ("" = never ran).
 	ConfigHash string `json:"config-hash,omitempty"`
