@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -23,8 +24,12 @@ type hookContext struct {
 	app  string
 	hook string
 	task *state.Task
+	// rel is the running relation hook, or nil.
+	rel *relationHook
 
-	mu           sync.Mutex
+	mu sync.Mutex
+	// relSettings are the relation-set changes, by relation id.
+	relSettings  map[int]*relationChanges
 	config       map[string]any
 	portOps      []portOp
 	charmState   map[string]string
@@ -166,12 +171,216 @@ func (c *hookContext) Log(level, module, message string) error {
 	return nil
 }
 
-// HookRelation implements hooktool.Context: relations are not modelled.
-func (c *hookContext) HookRelation() string { return "" }
+// relationChanges are one hook's relation-set changes in one relation.
+type relationChanges struct {
+	unit, app map[string]string
+}
 
-// RelationIDs implements hooktool.Context: the local backend models no
-// relations yet, so every endpoint has none.
-func (c *hookContext) RelationIDs(string) ([]string, error) { return []string{}, nil }
+// HookRelation implements hooktool.Context.
+func (c *hookContext) HookRelation() string {
+	if c.rel == nil {
+		return ""
+	}
+	return c.rel.relationName()
+}
+
+// RemoteUnitName implements hooktool.Context.
+func (c *hookContext) RemoteUnitName() string {
+	if c.rel == nil {
+		return ""
+	}
+	return c.rel.remoteUnit
+}
+
+// RemoteAppName implements hooktool.Context.
+func (c *hookContext) RemoteAppName() string {
+	if c.rel == nil {
+		return ""
+	}
+	return c.rel.remoteApp
+}
+
+// relations returns the relations the unit is in, as its hooks see them:
+// the ones whose relation-created ran, and the one whose relation-created
+// is running.
+func (c *hookContext) relations(m *state.Model) []*state.Relation {
+	var out []*state.Relation
+	for _, r := range m.RelationsOf(c.app) {
+		ru := r.Units[c.unit]
+		if (ru != nil && ru.Created) || (c.rel != nil && c.rel.id == r.ID) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// relation returns the unit's relation id.
+func (c *hookContext) relation(id int) (*state.Model, *state.Relation, error) {
+	m, _, _, err := c.current()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, r := range c.relations(m) {
+		if r.ID == id {
+			return m, r, nil
+		}
+	}
+	return nil, nil, hooktool.ErrRelationNotFound
+}
+
+// RelationIDs implements hooktool.Context; the relation being broken is
+// left out.
+func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
+	m, _, _, err := c.current()
+	if err != nil {
+		return nil, err
+	}
+	ids := []string{}
+	for _, r := range c.relations(m) {
+		ep, _ := r.Endpoint(c.app)
+		if ep.Name != endpoint || (c.rel != nil && c.rel.kind == relBroken && c.rel.id == r.ID) {
+			continue
+		}
+		ids = append(ids, fmt.Sprintf("%s:%d", ep.Name, r.ID))
+	}
+	return ids, nil
+}
+
+// Relation implements hooktool.Context: the remote units are the ones the
+// unit has joined, with the joining one during relation-joined and
+// without the departing one during relation-departed.
+func (c *hookContext) Relation(id int) (hooktool.RelationInfo, error) {
+	_, r, err := c.relation(id)
+	if err != nil {
+		return hooktool.RelationInfo{}, err
+	}
+	ep, _ := r.Endpoint(c.app)
+	info := hooktool.RelationInfo{ID: r.ID, Endpoint: ep.Name, RemoteApp: r.Other(c.app).App}
+	members := map[string]bool{}
+	if ru := r.Units[c.unit]; ru != nil {
+		for name := range ru.Members {
+			members[name] = true
+		}
+	}
+	if h := c.rel; h != nil && h.id == id && h.remoteUnit != "" {
+		switch h.kind {
+		case relJoined:
+			members[h.remoteUnit] = true
+		case relDeparted:
+			delete(members, h.remoteUnit)
+		}
+	}
+	for name := range members {
+		info.Units = append(info.Units, name)
+	}
+	state.SortUnitNames(info.Units)
+	return info, nil
+}
+
+// RelationSettings implements hooktool.Context.
+func (c *hookContext) RelationSettings(id int, name string, app bool) (map[string]string, error) {
+	m, r, err := c.relation(id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pending := c.relSettings[id]
+	switch {
+	case !app && name == c.unit:
+		var data map[string]string
+		if ru := r.Units[c.unit]; ru != nil {
+			data = maps.Clone(ru.Data.Data)
+		}
+		if pending != nil {
+			data = withChanges(data, pending.unit)
+		}
+		return data, nil
+	case app && name == c.app:
+		if a := m.Applications[c.app]; a == nil || a.Leader != c.unit {
+			return nil, errors.New("permission denied")
+		}
+		data := r.AppSettings(c.app)
+		if pending != nil {
+			data = withChanges(data, pending.app)
+		}
+		return data, nil
+	case app:
+		if !r.Involves(name) {
+			return nil, fmt.Errorf("application %q is not in relation %q", name, r.Key())
+		}
+		return r.AppSettings(name), nil
+	}
+	ru := r.Units[name]
+	if ru == nil {
+		return nil, fmt.Errorf("cannot read settings for unit %q in relation %q: settings not found", name, r.Key())
+	}
+	return maps.Clone(ru.Data.Data), nil
+}
+
+// withChanges applies relation-set changes to a copy of data.
+func withChanges(data, changes map[string]string) map[string]string {
+	out := maps.Clone(data)
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k, v := range changes {
+		if v == "" {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// SetRelationSettings implements hooktool.Context: buffered until the
+// hook succeeds.
+func (c *hookContext) SetRelationSettings(id int, app bool, settings map[string]string) error {
+	if _, _, err := c.relation(id); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.relSettings == nil {
+		c.relSettings = map[int]*relationChanges{}
+	}
+	ch := c.relSettings[id]
+	if ch == nil {
+		ch = &relationChanges{unit: map[string]string{}, app: map[string]string{}}
+		c.relSettings[id] = ch
+	}
+	dst := ch.unit
+	if app {
+		dst = ch.app
+	}
+	maps.Copy(dst, settings)
+	return nil
+}
+
+// LeaderSettings implements hooktool.Context.
+func (c *hookContext) LeaderSettings() (map[string]string, error) {
+	_, app, _, err := c.current()
+	if err != nil {
+		return nil, err
+	}
+	return maps.Clone(app.LeaderSettings), nil
+}
+
+// SetLeaderSettings implements hooktool.Context: written at once, and the
+// other units get leader-settings-changed.
+func (c *hookContext) SetLeaderSettings(settings map[string]string) error {
+	return c.a.update(c.ctx(), func(m *state.Model) error {
+		app := m.Applications[c.app]
+		if app == nil || app.Leader != c.unit {
+			return errors.New("cannot write settings: not the leader")
+		}
+		bag := state.Databag{Version: app.LeaderSettingsVersion, Data: app.LeaderSettings}
+		bag.Apply(settings)
+		app.LeaderSettings, app.LeaderSettingsVersion = bag.Data, bag.Version
+		return nil
+	})
+}
 
 // OpenPortRange implements hooktool.Context.
 func (c *hookContext) OpenPortRange(endpoint string, r hooktool.PortRange) error {
@@ -378,10 +587,24 @@ func (c *hookContext) DeleteCharmState(key string) error {
 	return nil
 }
 
-// commit applies the buffered port and charm-state changes to the unit.
-func (c *hookContext) commit(u *state.Unit) {
+// commit applies the buffered port, charm-state and relation-data changes
+// to the unit.
+func (c *hookContext) commit(m *state.Model, u *state.Unit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for id, ch := range c.relSettings {
+		r := m.Relation(id)
+		if r == nil {
+			continue
+		}
+		if len(ch.unit) > 0 {
+			ru := r.Unit(c.unit)
+			ru.Data.Apply(ch.unit)
+		}
+		if len(ch.app) > 0 {
+			r.AppBag(c.app).Apply(ch.app)
+		}
+	}
 	for _, op := range c.portOps {
 		if u.Ports == nil {
 			u.Ports = map[string][]state.PortRange{}

@@ -15,6 +15,8 @@ import (
 type hookSpec struct {
 	hook string
 	task *state.Task
+	// vars are the hook's extra environment variables (a relation's).
+	vars []string
 }
 
 // runProcess runs a hook, action or exec command of the unit in its hook
@@ -69,7 +71,7 @@ func (a *Agent) runProcess(ctx context.Context, w *unitWorker, hc *hookContext, 
 		}
 		return res, err
 	}
-	h := hookrun.Hook{Unit: unit, ContextID: contextID, Kind: hookrun.KindHook, Name: spec.hook, Log: a.hookLogger(m)}
+	h := hookrun.Hook{Unit: unit, ContextID: contextID, Kind: hookrun.KindHook, Name: spec.hook, Vars: spec.vars, Log: a.hookLogger(m)}
 	if t := spec.task; t != nil {
 		h.Kind, h.Name, h.ActionID, h.Log = hookrun.KindAction, t.Action, t.ID, nil
 	}

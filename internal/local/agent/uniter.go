@@ -36,6 +36,8 @@ const (
 type op struct {
 	kind opKind
 	hook string
+	// rel is the relation hook, when hook is one.
+	rel  *relationHook
 	task *state.Task
 	// wait is how long to sleep when kind is opNone (0 = until woken).
 	wait time.Duration
@@ -165,7 +167,7 @@ func (w *unitWorker) run() {
 			w.deleteUnit(ctx)
 			return
 		case opHook:
-			w.runHook(ctx, next.hook)
+			w.runHook(ctx, next.hook, next.rel)
 		case opTask:
 			w.runTask(ctx, next.task)
 		}
@@ -260,6 +262,12 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 				return op{kind: opDelete}
 			}
 			return op{kind: opNone}
+		}
+		// A dying unit leaves its relations first.
+		if h := nextRelationHook(m, app, u); h != nil {
+			return relationOp(h)
+		}
+		switch {
 		case u.Started && !u.Stopped:
 			return op{kind: opHook, hook: "stop"}
 		case u.Installed:
@@ -277,10 +285,16 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 	if !u.Installed {
 		return op{kind: opHook, hook: "install"}
 	}
+	if h := nextCreatedHook(m, app, u); h != nil {
+		return relationOp(h)
+	}
 	if !u.LeaderElected {
 		if app.Leader == u.Name {
 			return op{kind: opHook, hook: "leader-elected"}
 		}
+		return op{kind: opHook, hook: "leader-settings-changed"}
+	}
+	if app.Leader != u.Name && u.LeaderSettingsSeen != app.LeaderSettingsVersion {
 		return op{kind: opHook, hook: "leader-settings-changed"}
 	}
 	if ci, err := w.a.charmFor(app); err == nil {
@@ -291,6 +305,9 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 	if !u.Started {
 		return op{kind: opHook, hook: "start"}
 	}
+	if h := nextRelationHook(m, app, u); h != nil {
+		return relationOp(h)
+	}
 	interval := m.UpdateStatusInterval()
 	if w.nextUpdateStatus.IsZero() {
 		w.nextUpdateStatus = jitter(u.LastUpdateStatus, interval, now)
@@ -299,6 +316,11 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 		return op{kind: opHook, hook: "update-status"}
 	}
 	return op{kind: opNone, wait: w.nextUpdateStatus.Sub(now)}
+}
+
+// relationOp is the operation that runs a relation hook.
+func relationOp(h *relationHook) op {
+	return op{kind: opHook, hook: h.name(), rel: h}
 }
 
 // pending reports whether the unit has work queued that keeps its agent
@@ -399,7 +421,7 @@ func hookStatusBefore(hook string) (status, message string, onlyIfUnset bool) {
 
 // runHook runs one hook of the unit with the machine lock held, and
 // commits its effects.
-func (w *unitWorker) runHook(ctx context.Context, hook string) {
+func (w *unitWorker) runHook(ctx context.Context, hook string, rel *relationHook) {
 	lock := w.a.ms.lock(w.machineID())
 	lock.Lock()
 	defer lock.Unlock()
@@ -426,7 +448,10 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 		if st, msg, onlyIfUnset := hookStatusBefore(hook); st != "" && (!onlyIfUnset || !u.CharmSetStatus) {
 			u.Workload = state.NewStatus(st, msg, now)
 		}
-		if hook != "update-status" {
+		switch {
+		case rel != nil:
+			u.Agent = state.NewStatus("executing", rel.agentMessage(), now)
+		case hook != "update-status":
 			u.Agent = state.NewStatus("executing", fmt.Sprintf("running %s hook", hook), now)
 		}
 		return nil
@@ -435,7 +460,12 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 		return
 	}
 	hc := newHookContext(w.a, w.name, hook, nil)
-	res, runErr := w.a.runProcess(ctx, w, hc, hookSpec{hook: hook})
+	hc.rel = rel
+	spec := hookSpec{hook: hook}
+	if rel != nil {
+		spec.vars = rel.vars()
+	}
+	res, runErr := w.a.runProcess(ctx, w, hc, spec)
 	if ctx.Err() != nil {
 		return
 	}
@@ -453,12 +483,16 @@ func (w *unitWorker) runHook(ctx context.Context, hook string) {
 			u.Agent = state.NewStatus("idle", "", now)
 			return nil
 		}
-		hc.commit(u)
+		hc.commit(m, u)
+		if rel != nil {
+			commitRelationHook(m, u.Name, w.address(m), rel)
+		}
 		switch hook {
 		case "install":
 			u.Installed = true
 		case "leader-elected", "leader-settings-changed":
 			u.LeaderElected = true
+			u.LeaderSettingsSeen = app.LeaderSettingsVersion
 		case "config-changed":
 			u.ConfigHash = hash
 		case "start":
@@ -566,7 +600,7 @@ func (w *unitWorker) runTask(ctx context.Context, t *state.Task) {
 		finishTask(task, t.Kind, res, runErr, hc, now)
 		if u != nil {
 			if t.Kind == state.TaskAction && task.Status != state.TaskFailed {
-				hc.commit(u)
+				hc.commit(m, u)
 			}
 			if (!w.pending(m, app, u, now) || u.HookError != "") && u.Agent.Current != "idle" {
 				u.Agent = state.NewStatus("idle", "", now)

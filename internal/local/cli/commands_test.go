@@ -56,7 +56,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{[]string{"xyzzy"}, 1, "ERROR juju: \"xyzzy\" is not a juju command. See \"juju --help\".\n\nDid you mean:\n\t"},
 		{[]string{"pseudopseudohypoparathyroidism"}, 1, "ERROR unrecognized command: juju pseudopseudohypoparathyroidism\n"},
-		{[]string{"integrate", "a", "b"}, 2, `ERROR juju-local does not implement "integrate"`},
+		{[]string{"consume", "a"}, 2, `ERROR juju-local does not implement "consume"`},
 		{[]string{"status", "--cheese"}, 2, "ERROR option provided but not defined: --cheese\n"},
 		{[]string{"status", "-m", "nope"}, 1, "ERROR model juju-local:admin/nope not found\n"},
 		{[]string{"status", "-m", "juju-local:admin/nope"}, 1, "ERROR model juju-local:admin/nope not found\n"},

@@ -206,13 +206,14 @@ func (r *run) cmdShowUnit(args []string) error {
 		return err
 	}
 	type unitInfo struct {
-		WorkloadVersion string   `json:"workload-version,omitempty" yaml:"workload-version,omitempty"`
-		Machine         string   `json:"machine,omitempty" yaml:"machine,omitempty"`
-		OpenedPorts     []string `json:"opened-ports" yaml:"opened-ports"`
-		PublicAddress   string   `json:"public-address,omitempty" yaml:"public-address,omitempty"`
-		Charm           string   `json:"charm" yaml:"charm"`
-		Leader          bool     `json:"leader" yaml:"leader"`
-		Life            string   `json:"life,omitempty" yaml:"life,omitempty"`
+		WorkloadVersion string         `json:"workload-version,omitempty" yaml:"workload-version,omitempty"`
+		Machine         string         `json:"machine,omitempty" yaml:"machine,omitempty"`
+		OpenedPorts     []string       `json:"opened-ports" yaml:"opened-ports"`
+		PublicAddress   string         `json:"public-address,omitempty" yaml:"public-address,omitempty"`
+		Charm           string         `json:"charm" yaml:"charm"`
+		Leader          bool           `json:"leader" yaml:"leader"`
+		Life            string         `json:"life,omitempty" yaml:"life,omitempty"`
+		RelationInfo    []relationData `json:"relation-info,omitempty" yaml:"relation-info,omitempty"`
 	}
 	result := map[string]unitInfo{}
 	for _, name := range units {
@@ -236,6 +237,7 @@ func (r *run) cmdShowUnit(args []string) error {
 			Charm:           a.CharmURL(),
 			Leader:          a.Leader == name,
 			Life:            u.Life,
+			RelationInfo:    relationInfo(m, name, endpoint, relatedUnit, appOnly),
 		}
 	}
 	if out.format == "smart" {

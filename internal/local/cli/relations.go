@@ -109,3 +109,73 @@ func (r *run) cmdRemoveRelation(args []string) error {
 	}
 	return r.ensureAgent(uuid)
 }
+
+// unitRelationData is one unit's part of a relation in show-unit.
+type unitRelationData struct {
+	InScope bool           `json:"in-scope" yaml:"in-scope"`
+	Data    map[string]any `json:"data" yaml:"data"`
+}
+
+// relationData is one entry of show-unit's relation-info.
+type relationData struct {
+	RelationID      int                         `json:"relation-id" yaml:"relation-id"`
+	Endpoint        string                      `json:"endpoint" yaml:"endpoint"`
+	CrossModel      bool                        `json:"cross-model,omitempty" yaml:"cross-model,omitempty"`
+	RelatedEndpoint string                      `json:"related-endpoint" yaml:"related-endpoint"`
+	ApplicationData map[string]any              `json:"application-data" yaml:"application-data"`
+	LocalUnit       *unitRelationData           `json:"local-unit,omitempty" yaml:"local-unit,omitempty"`
+	RelatedUnits    map[string]unitRelationData `json:"related-units,omitempty" yaml:"related-units,omitempty"`
+}
+
+// relationInfo is show-unit's relation-info of unit, as Juju 3.6 builds
+// it: for each relation of the unit's application, the related
+// application's data and its units' (the unit itself shows as local-unit,
+// which only a peer relation has), filtered by --endpoint,
+// --related-unit and --app.
+func relationInfo(m *state.Model, unit, endpoint, relatedUnit string, appOnly bool) []relationData {
+	app := state.AppOfUnit(unit)
+	var out []relationData
+	for _, r := range m.RelationsOf(app) {
+		ep, _ := r.Endpoint(app)
+		if endpoint != "" && ep.Name != endpoint {
+			continue
+		}
+		other := r.Other(app)
+		rd := relationData{
+			RelationID: r.ID, Endpoint: ep.Name, RelatedEndpoint: other.Name,
+			ApplicationData: map[string]any{},
+		}
+		for k, v := range r.AppSettings(other.App) {
+			rd.ApplicationData[k] = v
+		}
+		if appOnly {
+			out = append(out, rd)
+			continue
+		}
+		if oa := m.Applications[other.App]; oa != nil {
+			for _, name := range oa.UnitNames() {
+				if relatedUnit != "" && name != relatedUnit {
+					continue
+				}
+				urd := unitRelationData{}
+				if ru := r.Units[name]; ru != nil && ru.Created {
+					urd.InScope = true
+					urd.Data = map[string]any{}
+					for k, v := range ru.Data.Data {
+						urd.Data[k] = v
+					}
+				}
+				if name == unit {
+					rd.LocalUnit = &urd
+					continue
+				}
+				if rd.RelatedUnits == nil {
+					rd.RelatedUnits = map[string]unitRelationData{}
+				}
+				rd.RelatedUnits[name] = urd
+			}
+		}
+		out = append(out, rd)
+	}
+	return out
+}

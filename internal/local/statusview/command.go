@@ -153,7 +153,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 			return err
 		}
 	case "tabular":
-		writeTabularStatus(w, status)
+		writeTabularStatus(w, status, relations || integrations)
 	default:
 		writeShortStatus(w, status)
 	}

@@ -31,6 +31,21 @@ type fmtStatus struct {
 	Applications map[string]fmtApp     `json:"applications" yaml:"applications"`
 	Storage      *fmtStorage           `json:"storage,omitempty" yaml:"storage,omitempty"`
 	Controller   *fmtController        `json:"controller,omitempty" yaml:"controller,omitempty"`
+	// Relations feed the tabular format's --relations section; Juju's
+	// JSON and YAML have no top-level relations.
+	Relations []fmtRelation `json:"-" yaml:"-"`
+}
+
+// fmtRelation is one row of the tabular relations section.
+type fmtRelation struct {
+	Provider, Requirer, Interface, Type, Status string
+}
+
+// fmtAppRelation is one entry of an application's relations.
+type fmtAppRelation struct {
+	RelatedApp string `json:"related-application" yaml:"related-application"`
+	Interface  string `json:"interface" yaml:"interface"`
+	Scope      string `json:"scope" yaml:"scope"`
 }
 
 type fmtStorage struct{}
@@ -77,18 +92,19 @@ type fmtMachine struct {
 }
 
 type fmtApp struct {
-	Charm            string             `json:"charm" yaml:"charm"`
-	Base             *fmtBase           `json:"base,omitempty" yaml:"base,omitempty"`
-	CharmOrigin      string             `json:"charm-origin" yaml:"charm-origin"`
-	CharmName        string             `json:"charm-name" yaml:"charm-name"`
-	CharmRev         int                `json:"charm-rev" yaml:"charm-rev"`
-	CharmVersion     string             `json:"charm-version,omitempty" yaml:"charm-version,omitempty"`
-	Exposed          bool               `json:"exposed" yaml:"exposed"`
-	Life             string             `json:"life,omitempty" yaml:"life,omitempty"`
-	Status           fmtStatusInfo      `json:"application-status" yaml:"application-status"`
-	Units            map[string]fmtUnit `json:"units,omitempty" yaml:"units,omitempty"`
-	Version          string             `json:"version,omitempty" yaml:"version,omitempty"`
-	EndpointBindings map[string]string  `json:"endpoint-bindings,omitempty" yaml:"endpoint-bindings,omitempty"`
+	Charm            string                      `json:"charm" yaml:"charm"`
+	Base             *fmtBase                    `json:"base,omitempty" yaml:"base,omitempty"`
+	CharmOrigin      string                      `json:"charm-origin" yaml:"charm-origin"`
+	CharmName        string                      `json:"charm-name" yaml:"charm-name"`
+	CharmRev         int                         `json:"charm-rev" yaml:"charm-rev"`
+	CharmVersion     string                      `json:"charm-version,omitempty" yaml:"charm-version,omitempty"`
+	Exposed          bool                        `json:"exposed" yaml:"exposed"`
+	Life             string                      `json:"life,omitempty" yaml:"life,omitempty"`
+	Status           fmtStatusInfo               `json:"application-status" yaml:"application-status"`
+	Relations        map[string][]fmtAppRelation `json:"relations,omitempty" yaml:"relations,omitempty"`
+	Units            map[string]fmtUnit          `json:"units,omitempty" yaml:"units,omitempty"`
+	Version          string                      `json:"version,omitempty" yaml:"version,omitempty"`
+	EndpointBindings map[string]string           `json:"endpoint-bindings,omitempty" yaml:"endpoint-bindings,omitempty"`
 }
 
 type fmtUnit struct {
@@ -240,6 +256,7 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 		if a.Base.Name != "" {
 			fa.Base = &fmtBase{Name: a.Base.Name, Channel: a.Base.Channel}
 		}
+		fa.Relations = appRelations(m, name)
 		fa.EndpointBindings = map[string]string{"": "alpha"}
 		for _, ep := range a.Endpoints {
 			fa.EndpointBindings[ep] = "alpha"
@@ -317,8 +334,55 @@ func buildStatus(m *state.Model, tf timeFormatter, now time.Time, patterns []str
 			Hardware:           mc.Hardware,
 		}
 	}
+	for _, r := range m.SortedRelations() {
+		fs.Relations = append(fs.Relations, tabularRelation(r))
+	}
 	fs.Controller = &fmtController{Timestamp: tf.timestamp(now)}
 	return fs
+}
+
+// appRelations returns an application's relations as Juju's status shows
+// them: by endpoint, the related applications sorted, each with the
+// relation's interface and scope.
+func appRelations(m *state.Model, app string) map[string][]fmtAppRelation {
+	out := map[string][]fmtAppRelation{}
+	for _, r := range m.RelationsOf(app) {
+		ep, _ := r.Endpoint(app)
+		other := r.Other(app)
+		out[ep.Name] = append(out[ep.Name], fmtAppRelation{RelatedApp: other.App, Interface: ep.Interface, Scope: ep.Scope})
+	}
+	for name, rels := range out {
+		sort.Slice(rels, func(i, j int) bool { return rels[i].RelatedApp < rels[j].RelatedApp })
+		out[name] = rels
+	}
+	return out
+}
+
+// tabularRelation is r as a row of the relations section: "joining" until
+// a unit entered it, "joined" then, "broken" once it is dying.
+func tabularRelation(r *state.Relation) fmtRelation {
+	var provider, requirer state.Endpoint
+	for _, ep := range r.Endpoints {
+		switch ep.Role {
+		case state.RolePeer:
+			provider, requirer = ep, ep
+		case state.RoleProvider:
+			provider = ep
+		case state.RoleRequirer:
+			requirer = ep
+		}
+	}
+	row := fmtRelation{Provider: provider.String(), Requirer: requirer.String(), Interface: provider.Interface, Type: "regular", Status: "joined"}
+	if r.IsPeer() {
+		row.Type = "peer"
+	}
+	switch {
+	case r.Life != state.Alive:
+		row.Status = "broken"
+	case len(r.InScope()) == 0:
+		row.Status = "joining"
+	}
+	return row
 }
 
 // matchAny reports whether name matches one of the status patterns (no
@@ -337,7 +401,7 @@ func matchAny(patterns []string, name string) bool {
 
 // writeTabularStatus prints the status as Juju's default tabular format:
 // Model, App, Unit and Machine sections.
-func writeTabularStatus(w io.Writer, s fmtStatus) {
+func writeTabularStatus(w io.Writer, s fmtStatus, relations bool) {
 	tw := tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
 	fmt.Fprintln(tw, "Model\tController\tCloud/Region\tVersion\tSLA\tTimestamp")
 	fmt.Fprintf(tw, "%s\t%s\t%s/%s\t%s\t%s\t%s\n", s.Model.Name, s.Model.Controller, s.Model.Cloud, s.Model.Region, s.Model.Version, s.Model.SLA, s.Controller.Timestamp)
@@ -403,6 +467,26 @@ func writeTabularStatus(w io.Writer, s fmtStatus) {
 				base = mc.Base.Name + "@" + mc.Base.Channel
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\t%s\n", id, mc.JujuStatus.Current, mc.DNSName, mc.InstanceID, base, mc.MachineStatus.Message)
+		}
+		tw.Flush()
+	}
+	if relations && len(s.Relations) > 0 {
+		rels := slices.Clone(s.Relations)
+		sort.Slice(rels, func(i, j int) bool {
+			if rels[i].Provider != rels[j].Provider {
+				return rels[i].Provider < rels[j].Provider
+			}
+			return rels[i].Requirer < rels[j].Requirer
+		})
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
+		fmt.Fprintln(tw, "Integration provider\tRequirer\tInterface\tType\tMessage")
+		for _, r := range rels {
+			msg := ""
+			if r.Status != "joined" {
+				msg = r.Status
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Provider, r.Requirer, r.Interface, r.Type, msg)
 		}
 		tw.Flush()
 	}

@@ -1,0 +1,199 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// relDispatch is the dispatch of the relation test charms: it logs each
+// hook as hook@remote-unit (>departing unit), publishes data from the
+// provider and reports what the requirer sees in its status.
+const relDispatch = `#!/bin/sh
+hook="${JUJU_DISPATCH_PATH#*/}"
+echo "$hook@$JUJU_REMOTE_UNIT${JUJU_DEPARTING_UNIT:+>$JUJU_DEPARTING_UNIT}" >> "$JUJU_CHARM_DIR/../hooks.log"
+case "$hook" in
+  start) status-set active ready ;;
+  web-relation-joined)
+    relation-set hostname="h-${JUJU_UNIT_NAME#*/}" port=80
+    [ "$(is-leader)" = True ] && relation-set --app url=http://prov.example/
+    ;;
+  backend-relation-changed)
+    status-set active "url=$(relation-get --app url) units=$(relation-list | tr '\n' ,) $JUJU_RELATION_ID"
+    ;;
+  backend-relation-broken)
+    status-set active "ids=$(relation-ids backend | tr '\n' ,)"
+    ;;
+esac
+exit 0
+`
+
+func relCharms(t *testing.T) (prov, req string) {
+	dir := t.TempDir()
+	prov = writeCharm(t, dir, "prov", map[string]string{
+		"metadata.yaml": "name: prov\nsummary: s\ndescription: d\nprovides:\n  web:\n    interface: http\npeers:\n  peers:\n    interface: prov-peers\n",
+		"dispatch":      relDispatch,
+	})
+	req = writeCharm(t, dir, "req", map[string]string{
+		"metadata.yaml": "name: req\nsummary: s\ndescription: d\nrequires:\n  backend:\n    interface: http\n    limit: 1\n",
+		"dispatch":      relDispatch,
+	})
+	return prov, req
+}
+
+// before reports whether a comes before b in log.
+func before(log []string, a, b string) bool {
+	i, j := slices.Index(log, a), slices.Index(log, b)
+	return i >= 0 && j > i
+}
+
+func workloadMessage(app string, want string) func(jsonStatus) bool {
+	return func(s jsonStatus) bool {
+		a, ok := s.Applications[app]
+		if !ok {
+			return false
+		}
+		for _, u := range a.Units {
+			if u.Workload.Message != want || u.Juju.Current != "idle" {
+				return false
+			}
+		}
+		return len(a.Units) > 0
+	}
+}
+
+func TestRelationLifecycle(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	prov, req := relCharms(t)
+	e.must("add-model", "rel")
+	e.must("deploy", prov, "-n", "2")
+	e.must("deploy", req)
+	e.waitStatus("rel", 30*time.Second, "both started", func(s jsonStatus) bool {
+		return allIdle("prov", "active")(s) && allIdle("req", "active")(s)
+	})
+
+	// Juju's errors, from its integrate command and its state layer.
+	for _, tc := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"integrate", "req"}, 2, "ERROR an integration must involve two applications\n"},
+		{[]string{"integrate", "req:", "prov"}, 2, "ERROR endpoint \"req:\" not valid\n"},
+		{[]string{"integrate", "req", "nope"}, 1, "ERROR application \"nope\" not found\n"},
+		{[]string{"integrate", "req:nope", "prov"}, 1, "ERROR application \"req\" has no \"nope\" relation\n"},
+		{[]string{"integrate", "req:backend", "prov:peers"}, 1, "ERROR no relations found\n"},
+		{[]string{"remove-relation", "req", "prov"}, 1, "ERROR relation matching \"req prov\" not found\n"},
+		{[]string{"remove-relation", "0"}, 1, "ERROR cannot destroy relation \"prov:peers\": is a peer relation\n"},
+		{[]string{"remove-relation", "x"}, 2, "ERROR relation ID \"x\" not valid\n"},
+	} {
+		if r := e.run(tc.args...); r.code != tc.code || r.stderr != tc.err {
+			t.Errorf("%q: code %d stderr %q, want %d %q", tc.args, r.code, r.stderr, tc.code, tc.err)
+		}
+	}
+
+	e.must("integrate", "req", "prov")
+	e.waitStatus("rel", 30*time.Second, "requirer sees both units and the app data",
+		workloadMessage("req", "url=http://prov.example/ units=prov/0,prov/1, backend:1"))
+
+	r := e.run("integrate", "prov:web", "req:backend")
+	if r.code != 1 || r.stderr != "ERROR cannot add relation \"req:backend prov:web\"\nrelation req:backend prov:web: \n\nUse 'juju status --relations' to view the current relations.\n" {
+		t.Errorf("integrate again: code %d stderr %q", r.code, r.stderr)
+	}
+	e.must("deploy", prov, "prov2")
+	if r := e.run("integrate", "req", "prov2"); r.code != 1 || r.stderr != "ERROR cannot add relation \"req:backend prov2:web\": establishing a new relation for req:backend would exceed its maximum relation limit of 1\n" {
+		t.Errorf("over the limit: code %d stderr %q", r.code, r.stderr)
+	}
+
+	reqLog := e.hookLog("rel", "req/0")
+	for _, order := range [][2]string{
+		{"start@", "backend-relation-created@"},
+		{"backend-relation-created@", "backend-relation-joined@prov/0"},
+		{"backend-relation-joined@prov/0", "backend-relation-changed@prov/0"},
+		{"backend-relation-joined@prov/1", "backend-relation-changed@prov/1"},
+	} {
+		if !before(reqLog, order[0], order[1]) {
+			t.Errorf("req/0 ran %q, want %s before %s", reqLog, order[0], order[1])
+		}
+	}
+	provLog := e.hookLog("rel", "prov/0")
+	for _, order := range [][2]string{
+		{"install@", "peers-relation-created@"},
+		{"peers-relation-created@", "leader-elected@"},
+		{"start@", "peers-relation-joined@prov/1"},
+		{"web-relation-created@", "web-relation-joined@req/0"},
+		{"web-relation-joined@req/0", "web-relation-changed@req/0"},
+	} {
+		if !before(provLog, order[0], order[1]) {
+			t.Errorf("prov/0 ran %q, want %s before %s", provLog, order[0], order[1])
+		}
+	}
+
+	// Status and show-unit, in Juju 3.6's formats.
+	var st struct {
+		Applications map[string]struct {
+			Relations map[string][]map[string]string `json:"relations"`
+		} `json:"applications"`
+	}
+	if err := json.Unmarshal([]byte(e.must("status", "--format", "json", "-m", "rel").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Applications["req"].Relations["backend"]; len(got) != 1 || got[0]["related-application"] != "prov" || got[0]["interface"] != "http" || got[0]["scope"] != "global" {
+		t.Errorf("req relations = %v", st.Applications["req"].Relations)
+	}
+	if got := st.Applications["prov"].Relations["peers"]; len(got) != 1 || got[0]["related-application"] != "prov" {
+		t.Errorf("prov relations = %v", st.Applications["prov"].Relations)
+	}
+	tab := e.must("status", "-m", "rel", "--relations").stdout
+	if !strings.Contains(tab, "Integration provider") || !strings.Contains(tab, "prov:web") || !strings.Contains(tab, "req:backend") {
+		t.Errorf("tabular relations section missing:\n%s", tab)
+	}
+	var su map[string]struct {
+		RelationInfo []struct {
+			ID              int               `json:"relation-id"`
+			Endpoint        string            `json:"endpoint"`
+			RelatedEndpoint string            `json:"related-endpoint"`
+			AppData         map[string]string `json:"application-data"`
+			RelatedUnits    map[string]struct {
+				InScope bool              `json:"in-scope"`
+				Data    map[string]string `json:"data"`
+			} `json:"related-units"`
+		} `json:"relation-info"`
+	}
+	if err := json.Unmarshal([]byte(e.must("show-unit", "req/0", "--format", "json", "-m", "rel").stdout), &su); err != nil {
+		t.Fatal(err)
+	}
+	ri := su["req/0"].RelationInfo
+	if len(ri) != 1 || ri[0].ID != 1 || ri[0].Endpoint != "backend" || ri[0].RelatedEndpoint != "web" ||
+		ri[0].AppData["url"] != "http://prov.example/" || !ri[0].RelatedUnits["prov/1"].InScope ||
+		ri[0].RelatedUnits["prov/1"].Data["hostname"] != "h-1" || ri[0].RelatedUnits["prov/1"].Data["ingress-address"] == "" {
+		t.Errorf("show-unit relation-info = %+v", ri)
+	}
+
+	e.must("remove-relation", "req", "prov")
+	e.waitStatus("rel", 30*time.Second, "requirer saw the relation break", workloadMessage("req", "ids="))
+	reqLog = e.hookLog("rel", "req/0")
+	if n := len(reqLog); n < 3 || reqLog[n-1] != "backend-relation-broken@" ||
+		!slices.Contains(reqLog[n-3:], "backend-relation-departed@prov/0>prov/0") ||
+		!slices.Contains(reqLog[n-3:], "backend-relation-departed@prov/1>prov/1") {
+		t.Errorf("req/0 after remove-relation ran %q", reqLog)
+	}
+	e.waitStatus("rel", 30*time.Second, "the relation to go", func(s jsonStatus) bool {
+		var st struct {
+			Applications map[string]struct {
+				Relations map[string]any `json:"relations"`
+			} `json:"applications"`
+		}
+		raw := e.must("status", "--format", "json", "-m", "rel").stdout
+		_ = json.Unmarshal([]byte(raw), &st)
+		_, still := st.Applications["prov"].Relations["web"]
+		return len(st.Applications["req"].Relations) == 0 && !still
+	})
+	// The relation can be made again.
+	e.must("integrate", "req", "prov2")
+	e.waitStatus("rel", 30*time.Second, "requirer relates to prov2",
+		workloadMessage("req", "url=http://prov.example/ units=prov2/0, backend:3"))
+}
