@@ -141,7 +141,8 @@ func publishAll(ctx context.Context, cfg config) error {
 }
 
 // publish sets the unit's hostname and port on relation id, and the url
-// as the application's data when set (only the leader may).
+// as the application's data (only the leader may; an empty url removes
+// it).
 func publish(ctx context.Context, id string, cfg config) error {
 	if id == "" {
 		return errors.New("no relation id")
@@ -152,9 +153,6 @@ func publish(ctx context.Context, id string, cfg config) error {
 	}
 	if err := tool(ctx, nil, "relation-set", "-r", id, "hostname="+addr, "port="+strconv.Itoa(cfg.Port)); err != nil {
 		return err
-	}
-	if cfg.URL == "" {
-		return nil
 	}
 	var leader bool
 	if err := tool(ctx, &leader, "is-leader", "--format=json"); err != nil || !leader {

@@ -1,0 +1,99 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/canonical/jujutest/jujutest"
+)
+
+// TestRelation is issue 11's scenario: tinyproxy takes its upstream from
+// the upstream charm over the http relation, falls back to its config
+// when the relation goes, and blocks on a bad URL from the relation.
+func TestRelation(t *testing.T) {
+	ctx := t.Context()
+	s := newSuite(t)
+	failed := ""
+	step := func(name string, f func(t *testing.T)) {
+		ok := t.Run(name, func(t *testing.T) {
+			if failed != "" {
+				t.Skipf("skipped: step %q failed and this step builds on it", failed)
+			}
+			f(t)
+		})
+		if !ok && failed == "" {
+			failed = name
+		}
+	}
+	both := func(st *jujutest.Status) bool {
+		return jujutest.AllActive(app)(st) && jujutest.AllActive(upstreamApp)(st)
+	}
+
+	step("deploy both", func(t *testing.T) {
+		opts := &jujutest.DeployOptions{}
+		if s.upstream != "" {
+			opts.Config = map[string]any{"upstream": s.upstream}
+		}
+		require.NoError(t, s.juju.Deploy(ctx, charmPath(t), opts))
+		require.NoError(t, s.juju.Deploy(ctx, jujutest.PackCharm(t, filepath.Join("charms", "upstream")), nil))
+		s.waitFor(t, ctx, both, s.deployTimeout)
+		require.NoError(t, s.expectBody(ctx, "/example/"), "the config upstream serves before the relation")
+	})
+
+	step("integrate", func(t *testing.T) {
+		require.NoError(t, s.juju.Integrate(ctx, app+":upstream", upstreamApp+":website", nil))
+		st := s.waitFor(t, ctx, both, 0)
+		for name, u := range st.Units(app) {
+			assert.Equal(t, "upstream from "+upstreamApp, u.WorkloadStatus.Message, "unit %s", name)
+		}
+		rels := st.Apps[app].Relations["upstream"]
+		require.Len(t, rels, 1, "tinyproxy's relations in status")
+		assert.Equal(t, jujutest.AppRelation{RelatedApp: upstreamApp, Interface: "http", Scope: "global"}, rels[0])
+		s.expectPage(t, ctx, "/example/", upstreamPage+": /")
+	})
+
+	step("bad url from the relation blocks", func(t *testing.T) {
+		require.NoError(t, s.juju.SetConfig(ctx, upstreamApp, map[string]any{"url": "ftp://bad"}))
+		st := s.waitFor(t, ctx, jujutest.AllBlocked(app), 0)
+		for name, u := range st.Units(app) {
+			assert.True(t, strings.HasPrefix(u.WorkloadStatus.Message, "Invalid upstream from relation upstream:"),
+				"unit %s: %q", name, u.WorkloadStatus.Message)
+			assert.Contains(t, u.WorkloadStatus.Message, "("+upstreamApp+"): 'ftp://bad'", "unit %s", name)
+		}
+		// Nothing reached the config file: the proxy still serves the
+		// relation's last good upstream.
+		s.expectPage(t, ctx, "/example/", upstreamPage+": /")
+		require.NoError(t, s.juju.ResetConfig(ctx, upstreamApp, "url"))
+		s.waitFor(t, ctx, both, 0)
+		s.expectPage(t, ctx, "/example/", upstreamPage+": /")
+	})
+
+	step("remove relation falls back", func(t *testing.T) {
+		require.NoError(t, s.juju.RemoveRelation(ctx, app, upstreamApp, nil))
+		gone := func(st *jujutest.Status) bool {
+			return both(st) && len(st.Apps[app].Relations) == 0 && len(st.Apps[upstreamApp].Relations) == 0
+		}
+		st := s.waitFor(t, ctx, gone, 0)
+		for name, u := range st.Units(app) {
+			assert.NotContains(t, u.WorkloadStatus.Message, "upstream from", "unit %s", name)
+		}
+		require.NoError(t, s.expectBody(ctx, "/example/"), "the config upstream serves again")
+	})
+}
+
+// expectPage fetches path through the proxy and checks that the body is
+// want.
+func (s *suite) expectPage(t *testing.T, ctx context.Context, path, want string) {
+	t.Helper()
+	code, body, err := s.fetch(ctx, path)
+	require.NoError(t, err)
+	assert.Equal(t, 200, code, "GET %s", path)
+	assert.Equal(t, want+"\n", body, "GET %s", path)
+}
