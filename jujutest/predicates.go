@@ -168,6 +168,51 @@ func AppGone(app string) Condition {
 	}
 }
 
+// Related reports whether app is related to other, as status shows it on
+// both applications: app's endpoint (any endpoint when "") lists other,
+// and one of other's endpoints lists app. Status lists a relation from
+// `juju integrate` until it is removed, before its hooks have run; pair
+// Related with AllActive or AllAgentsIdle to wait for those.
+func Related(app, endpoint, other string) Condition {
+	return func(s *Status) bool {
+		if s == nil {
+			return false
+		}
+		a, ok := s.Apps[app]
+		if !ok {
+			return false
+		}
+		lists := func(rels map[string][]AppRelation, ep, name string) bool {
+			for e, rs := range rels {
+				if ep != "" && e != ep {
+					continue
+				}
+				for _, r := range rs {
+					if r.RelatedApp == name {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		if !lists(a.Relations, endpoint, other) {
+			return false
+		}
+		if o, ok := s.Apps[other]; ok {
+			return lists(o.Relations, "", app)
+		}
+		// A remote application (consumed offer) lists local apps by name.
+		if r, ok := s.AppEndpoints[other]; ok {
+			for _, names := range r.Relations {
+				if slices.Contains(names, app) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}
+
 // And reports whether every condition holds (true when there are none,
 // false for a nil status). It stops at the first that does not.
 func And(conds ...Condition) Condition {

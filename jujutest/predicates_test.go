@@ -162,3 +162,43 @@ func TestIsMethods(t *testing.T) {
 		}
 	}
 }
+
+func TestRelated(t *testing.T) {
+	t.Parallel()
+	// Juju 3.6's status of tinyproxy related to nrpe (a subordinate) on
+	// juju-info, and the k8s fixture's app related to a consumed offer.
+	machine := parseFixture(t, "status-machine.json")
+	for _, tc := range []struct {
+		app, endpoint, other string
+		want                 bool
+	}{
+		{"tinyproxy", "juju-info", "nrpe", true},
+		{"tinyproxy", "", "nrpe", true},
+		{"nrpe", "general-info", "tinyproxy", true},
+		{"tinyproxy", "upstream", "nrpe", false},
+		{"tinyproxy", "", "nope", false},
+		{"nope", "", "tinyproxy", false},
+	} {
+		if got := jujutest.Related(tc.app, tc.endpoint, tc.other)(machine); got != tc.want {
+			t.Errorf("Related(%q, %q, %q) = %v, want %v", tc.app, tc.endpoint, tc.other, got, tc.want)
+		}
+	}
+	if jujutest.Related("a", "", "b")(nil) {
+		t.Error("Related on a nil status is true")
+	}
+	// A consumed offer lists the local applications by name.
+	cmr := &jujutest.Status{
+		Apps: map[string]jujutest.AppStatus{"web": {Relations: map[string][]jujutest.AppRelation{
+			"db": {{RelatedApp: "pg", Interface: "pgsql", Scope: "global"}}}}},
+		AppEndpoints: map[string]jujutest.RemoteAppStatus{"pg": {Relations: map[string][]string{"db": {"web"}}}},
+	}
+	if !jujutest.Related("web", "db", "pg")(cmr) || jujutest.Related("web", "db", "other")(cmr) {
+		t.Error("Related across models: want web related to the offer pg only")
+	}
+	// Half a relation (one side listed) is not a relation.
+	half := &jujutest.Status{Apps: map[string]jujutest.AppStatus{
+		"a": {Relations: map[string][]jujutest.AppRelation{"x": {{RelatedApp: "b"}}}}, "b": {}}}
+	if jujutest.Related("a", "", "b")(half) {
+		t.Error("Related with only one side listing the relation is true")
+	}
+}

@@ -49,7 +49,7 @@ func TestRelation(t *testing.T) {
 
 	step("integrate", func(t *testing.T) {
 		require.NoError(t, s.juju.Integrate(ctx, app+":upstream", upstreamApp+":website", nil))
-		st := s.waitFor(t, ctx, both, 0)
+		st := s.waitFor(t, ctx, jujutest.And(both, jujutest.Related(app, "upstream", upstreamApp)), 0)
 		for name, u := range st.Units(app) {
 			assert.Equal(t, "upstream from "+upstreamApp, u.WorkloadStatus.Message, "unit %s", name)
 		}
@@ -77,10 +77,7 @@ func TestRelation(t *testing.T) {
 
 	step("remove relation falls back", func(t *testing.T) {
 		require.NoError(t, s.juju.RemoveRelation(ctx, app, upstreamApp, nil))
-		gone := func(st *jujutest.Status) bool {
-			return both(st) && len(st.Apps[app].Relations) == 0 && len(st.Apps[upstreamApp].Relations) == 0
-		}
-		st := s.waitFor(t, ctx, gone, 0)
+		st := s.waitFor(t, ctx, jujutest.And(both, jujutest.Not(jujutest.Related(app, "", upstreamApp))), 0)
 		for name, u := range st.Units(app) {
 			assert.NotContains(t, u.WorkloadStatus.Message, "upstream from", "unit %s", name)
 		}
