@@ -20,7 +20,7 @@ case "$hook" in
     relation-set hostname="h-${JUJU_UNIT_NAME#*/}" port=80
     [ "$(is-leader)" = True ] && relation-set --app url=http://prov.example/
     ;;
-  backend-relation-changed)
+  backend-relation-changed|backend-relation-departed)
     status-set active "url=$(relation-get --app url) units=$(relation-list | tr '\n' ,) $JUJU_RELATION_ID"
     ;;
   backend-relation-broken)
@@ -173,12 +173,19 @@ func TestRelationLifecycle(t *testing.T) {
 		t.Errorf("show-unit relation-info = %+v", ri)
 	}
 
+	// A unit that goes leaves the relation first: both sides run
+	// departed, naming the departing unit, and the unit runs broken.
+	e.must("remove-unit", "prov/1", "--no-prompt")
+	e.waitStatus("rel", 30*time.Second, "prov/1 to go and req/0 to see it",
+		workloadMessage("req", "url=http://prov.example/ units=prov/0, backend:1"))
+	if log := e.hookLog("rel", "req/0"); !slices.Contains(log, "backend-relation-departed@prov/1>prov/1") {
+		t.Errorf("req/0 ran %q, want departed for prov/1", log)
+	}
 	e.must("remove-relation", "req", "prov")
 	e.waitStatus("rel", 30*time.Second, "requirer saw the relation break", workloadMessage("req", "ids="))
 	reqLog = e.hookLog("rel", "req/0")
 	if n := len(reqLog); n < 3 || reqLog[n-1] != "backend-relation-broken@" ||
-		!slices.Contains(reqLog[n-3:], "backend-relation-departed@prov/0>prov/0") ||
-		!slices.Contains(reqLog[n-3:], "backend-relation-departed@prov/1>prov/1") {
+		reqLog[n-2] != "backend-relation-departed@prov/0>prov/0" {
 		t.Errorf("req/0 after remove-relation ran %q", reqLog)
 	}
 	e.waitStatus("rel", 30*time.Second, "the relation to go", func(s jsonStatus) bool {
@@ -196,4 +203,58 @@ func TestRelationLifecycle(t *testing.T) {
 	e.must("integrate", "req", "prov2")
 	e.waitStatus("rel", 30*time.Second, "requirer relates to prov2",
 		workloadMessage("req", "url=http://prov.example/ units=prov2/0, backend:3"))
+}
+
+// TestMissingHookTool checks that a tool the backend does not provide is
+// not on the hook's PATH, as on a Juju machine with no such tool: the
+// shell reports it, and a charm that checks fails its hook visibly.
+func TestMissingHookTool(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	ch := writeCharm(t, t.TempDir(), "needy", map[string]string{
+		"metadata.yaml": "name: needy\nsummary: s\ndescription: d\n",
+		"dispatch":      "#!/bin/sh\nset -e\n[ \"${JUJU_DISPATCH_PATH#*/}\" = install ] && goal-state --format=json\nexit 0\n",
+	})
+	e.must("add-model", "m")
+	e.must("deploy", ch)
+	s := e.waitStatus("m", 30*time.Second, "the install hook to fail", func(s jsonStatus) bool {
+		u, ok := s.Applications["needy"].Units["needy/0"]
+		return ok && u.Workload.Current == "error"
+	})
+	if msg := s.Applications["needy"].Units["needy/0"].Workload.Message; msg != `hook failed: "install"` {
+		t.Errorf("workload message %q", msg)
+	}
+	log := e.must("debug-log", "--replay", "--no-tail", "-m", "m").stdout
+	if !strings.Contains(log, "goal-state: not found") {
+		t.Errorf("debug-log does not show the shell's error:\n%s", log)
+	}
+}
+
+// TestLeaderSettings checks leader-set and leader-get: the leader writes
+// at once, the other units run leader-settings-changed and read the
+// value; a non-leader may not write.
+func TestLeaderSettings(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	ch := writeCharm(t, t.TempDir(), "ldr", map[string]string{
+		"metadata.yaml": "name: ldr\nsummary: s\ndescription: d\n",
+		"dispatch": "#!/bin/sh\ncase \"${JUJU_DISPATCH_PATH#*/}\" in\n" +
+			"  start) status-set active ready ;;\n" +
+			"  leader-settings-changed) status-set active \"k=$(leader-get k)\" ;;\nesac\n",
+	})
+	e.must("add-model", "m")
+	e.must("deploy", ch, "-n", "2")
+	e.waitStatus("m", 30*time.Second, "both started", allIdle("ldr", "active"))
+	e.must("exec", "--unit", "ldr/leader", "--", "leader-set", "k=v1")
+	e.waitStatus("m", 30*time.Second, "the minion to see k", func(s jsonStatus) bool {
+		u := s.Applications["ldr"].Units["ldr/1"]
+		return u.Workload.Message == "k=v1" && u.Juju.Current == "idle"
+	})
+	if r := e.run("exec", "--unit", "ldr/1", "--format", "json", "--", "leader-set", "k=v2"); r.code != 1 ||
+		!strings.Contains(r.stdout, "cannot write leadership settings: cannot write settings: not the leader") {
+		t.Errorf("leader-set on a minion: code %d stdout %s stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if out := e.must("exec", "--unit", "ldr/1", "--", "leader-get", "k").stdout; out != "v1\n" {
+		t.Errorf("leader-get on the minion = %q", out)
+	}
 }
