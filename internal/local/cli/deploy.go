@@ -235,14 +235,6 @@ func (r *run) cmdDeploy(args []string) error {
 	r.infof("Deploying %q from local charm %q, revision %d on %s", appName, meta.Name, rev, base.String())
 
 	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
-		if err := names.ValidateApplicationName(appName); err != nil {
-			return fmt.Errorf("cannot add application %q: %w", appName, err)
-		}
-		if m.Applications[appName] != nil {
-			return fmt.Errorf("cannot add application %q: application already exists:\n"+
-				"deploy application using an alias name:\n    juju deploy <application> <alias>\n"+
-				"or use remove-application to remove the existing one and try again.", appName)
-		}
 		if r.allowHost() || allowHost {
 			m.AllowHost = true
 		}
@@ -255,30 +247,22 @@ func (r *run) cmdDeploy(args []string) error {
 			Endpoints:    charmEndpoints(meta),
 			Relations:    model.CharmEndpoints(appName, meta),
 			Base:         state.Base{Name: base.OS, Channel: base.Channel.Track},
-			Life:         state.Alive,
 			Config:       settings,
 			Trust:        trust,
-			Units:        map[string]*state.Unit{},
-			Created:      now,
 		}
+		placement := model.Placement{Image: image, Base: imageBase, To: to}
 		if m.IsLXD() {
-			placement, err := parsePlacement(m, to, numUnits)
-			if err != nil {
-				return err
-			}
 			a.Base = imageBase
-			m.Applications[appName] = a
-			model.AddPeerRelations(m, a)
-			addMachineUnits(m, a, image, imageBase, placement, numUnits, now)
-			return nil
+		} else {
+			if m.Applications[appName] == nil {
+				if err := r.claimHost(st, m); err != nil {
+					return err
+				}
+			}
+			placement = model.Placement{Host: hostMachine(host)}
 		}
-		if err := r.claimHost(st, m); err != nil {
-			return err
-		}
-		m.Applications[appName] = a
-		model.AddPeerRelations(m, a)
-		addUnits(m, a, host, numUnits, now)
-		return nil
+		_, err := model.AddApplication(m, model.AddApplicationRequest{App: a, Units: numUnits, Placement: placement, Now: now})
+		return err
 	})
 	if err != nil {
 		return err
@@ -476,37 +460,16 @@ func dropNil(s charm.Settings) map[string]any {
 }
 
 // addUnits adds n units of a to machine 0 (the host), creating the machine
-// if needed; the caller has claimed the host for m (Store.ClaimHost). The first unit of an application without a leader leads.
-func addUnits(m *state.Model, a *state.Application, host machine.Facts, n int, now time.Time) []string {
-	if m.Machines[host.ID] == nil {
-		m.Machines[host.ID] = &state.Machine{
-			ID:         host.ID,
-			Hostname:   host.Hostname,
-			Address:    host.Addresses[0],
-			Base:       state.Base{Name: host.Base.Name, Channel: host.Base.Channel},
-			Created:    now,
-			InstanceID: host.InstanceID,
-			Hardware:   host.Hardware,
-		}
+// hostMachine is this host as the machine of a host model.
+func hostMachine(host machine.Facts) *state.Machine {
+	return &state.Machine{
+		ID:         host.ID,
+		Hostname:   host.Hostname,
+		Address:    host.Addresses[0],
+		Base:       state.Base{Name: host.Base.Name, Channel: host.Base.Channel},
+		InstanceID: host.InstanceID,
+		Hardware:   host.Hardware,
 	}
-	var added []string
-	for i := 0; i < n; i++ {
-		name := fmt.Sprintf("%s/%d", a.Name, a.NextUnit)
-		a.NextUnit++
-		a.Units[name] = &state.Unit{
-			Name:     name,
-			Machine:  host.ID,
-			Life:     state.Alive,
-			Workload: state.NewStatus("waiting", "waiting for machine", now),
-			Agent:    state.NewStatus("allocating", "", now),
-			Created:  now,
-		}
-		if a.Leader == "" {
-			a.Leader = name
-		}
-		added = append(added, name)
-	}
-	return added
 }
 
 func (r *run) cmdAddUnit(args []string) error {
@@ -557,31 +520,22 @@ func (r *run) cmdAddUnit(args []string) error {
 	host := machine.HostFacts()
 	var uuid string
 	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
-		a := m.Applications[appName]
-		if a == nil {
-			return fmt.Errorf("application %q not found", appName)
-		}
-		if a.Life != state.Alive {
-			return fmt.Errorf("cannot add unit to application %q: application is not alive", appName)
-		}
 		uuid = m.UUID
-		if m.IsLXD() {
-			placement, err := parsePlacement(m, to, n)
-			if err != nil {
+		req := model.AddUnitRequest{App: appName, Units: n, Now: time.Now(), Placement: model.Placement{Image: image, To: to}}
+		if a := m.Applications[appName]; a != nil {
+			req.Placement.Base = a.Base
+		}
+		if !m.IsLXD() && m.Applications[appName] != nil {
+			if err := r.requireHost(m); err != nil {
 				return err
 			}
-			addMachineUnits(m, a, image, a.Base, placement, n, time.Now())
-			return nil
+			if err := r.claimHost(st, m); err != nil {
+				return err
+			}
+			req.Placement = model.Placement{Host: hostMachine(host)}
 		}
-		if err := r.requireHost(m); err != nil {
-			return err
-		}
-		if err := r.claimHost(st, m); err != nil {
-			return err
-		}
-		addUnits(m, a, host, n, time.Now())
-		uuid = m.UUID
-		return nil
+		_, err := model.AddUnit(m, req)
+		return err
 	})
 	if err != nil {
 		return err
@@ -639,14 +593,7 @@ func (r *run) cmdRemoveUnit(args []string) error {
 	var uuid string
 	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
-		for _, u := range units {
-			_, unit := m.Unit(u)
-			if unit == nil {
-				continue
-			}
-			unit.Life = state.Dying
-			unit.Force = unit.Force || force
-		}
+		model.RemoveUnit(m, model.RemoveUnitRequest{Units: units, Force: force})
 		return nil
 	})
 	if err != nil {

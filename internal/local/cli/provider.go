@@ -3,9 +3,6 @@ package cli
 import (
 	"fmt"
 	"runtime"
-	"strconv"
-	"strings"
-	"time"
 
 	corebase "github.com/juju/juju/core/base"
 
@@ -74,67 +71,4 @@ func (r *run) lxdImage(m *state.Model, base corebase.Base) (string, state.Base, 
 		return "", state.Base{}, err
 	}
 	return alias, state.Base{Name: real.Name, Channel: real.Channel}, nil
-}
-
-// parsePlacement parses --to for an LXD model: empty (a new machine per
-// unit) or a comma-separated list of existing machine ids, one per unit.
-func parsePlacement(m *state.Model, to string, n int) ([]string, error) {
-	if to == "" {
-		return nil, nil
-	}
-	ids := strings.Split(to, ",")
-	if len(ids) > n {
-		return nil, fmt.Errorf("cannot place %d units on %d placement directives", n, len(ids))
-	}
-	for _, id := range ids {
-		if _, err := strconv.Atoi(id); err != nil {
-			return nil, fmt.Errorf("juju-local places units on existing machines or new ones, not on %q", id)
-		}
-		mc := m.Machines[id]
-		if mc == nil {
-			return nil, fmt.Errorf("cannot deploy to machine %s: machine %s not found", id, id)
-		}
-		if mc.Life == state.Dying {
-			return nil, fmt.Errorf("cannot deploy to machine %s: machine is not alive", id)
-		}
-	}
-	return ids, nil
-}
-
-// addMachineUnits adds n units of a to an LXD model: on the machines of
-// placement (in order), then each on a new machine made from image.
-func addMachineUnits(m *state.Model, a *state.Application, image string, base state.Base, placement []string, n int, now time.Time) []string {
-	var added []string
-	for i := 0; i < n; i++ {
-		var id string
-		if i < len(placement) {
-			id = placement[i]
-		} else {
-			id = strconv.Itoa(m.NextMachine)
-			m.NextMachine++
-			m.Machines[id] = &state.Machine{
-				ID:       id,
-				Base:     base,
-				Image:    image,
-				Created:  now,
-				Agent:    state.NewStatus("pending", "", now),
-				Instance: state.NewStatus("pending", "", now),
-			}
-		}
-		name := fmt.Sprintf("%s/%d", a.Name, a.NextUnit)
-		a.NextUnit++
-		a.Units[name] = &state.Unit{
-			Name:     name,
-			Machine:  id,
-			Life:     state.Alive,
-			Workload: state.NewStatus("waiting", "waiting for machine", now),
-			Agent:    state.NewStatus("allocating", "", now),
-			Created:  now,
-		}
-		if a.Leader == "" {
-			a.Leader = name
-		}
-		added = append(added, name)
-	}
-	return added
 }
