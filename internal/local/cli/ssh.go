@@ -11,6 +11,7 @@ import (
 
 	"github.com/canonical/jujutest/internal/local/lxdmachine"
 	"github.com/canonical/jujutest/internal/local/machine"
+	"github.com/canonical/jujutest/internal/local/model"
 )
 
 // sshValueOptions are the ssh options that take a value.
@@ -22,7 +23,7 @@ var sshValueOptions = map[string]bool{"-o": true, "-i": true, "-p": true, "-F": 
 // Interactive sessions are not supported.
 func (r *run) cmdSSH(args []string) error {
 	flags := r.flags("ssh")
-	model := modelFlag(flags)
+	modelRef := modelFlag(flags)
 	var container string
 	var noHostKeyChecks, pty bool
 	flags.StringVar(&container, "container", "", "the container name of the target pod (k8s models only)")
@@ -52,7 +53,7 @@ func (r *run) cmdSSH(args []string) error {
 	if len(rest) == 0 {
 		return errors.New("juju-local ssh runs a command; an interactive session is not supported: give the command after the target")
 	}
-	mc, err := r.targetMachine(*model, target)
+	mc, err := r.targetMachine(*modelRef, target)
 	if err != nil {
 		return err
 	}
@@ -75,7 +76,7 @@ func (r *run) cmdSSH(args []string) error {
 // from a unit's or machine's filesystem ("target:path").
 func (r *run) cmdSCP(args []string) error {
 	flags := r.flags("scp")
-	model := modelFlag(flags)
+	modelRef := modelFlag(flags)
 	var container string
 	var noHostKeyChecks bool
 	flags.StringVar(&container, "container", "", "the container name of the target pod (k8s models only)")
@@ -112,7 +113,7 @@ func (r *run) cmdSCP(args []string) error {
 		if err != nil {
 			return err
 		}
-		mc, err := r.targetMachine(*model, dstTarget)
+		mc, err := r.targetMachine(*modelRef, dstTarget)
 		if err != nil {
 			return err
 		}
@@ -122,7 +123,7 @@ func (r *run) cmdSCP(args []string) error {
 		}
 		return mc.WriteFile(r.ctx, dstPath, data, mode)
 	default:
-		mc, err := r.targetMachine(*model, srcTarget)
+		mc, err := r.targetMachine(*modelRef, srcTarget)
 		if err != nil {
 			return err
 		}
@@ -169,7 +170,7 @@ func (r *run) targetMachine(ref, target string) (machine.Machine, error) {
 	}
 	id := target
 	if strings.Contains(target, "/") {
-		unit, err := resolveUnit(m, target)
+		unit, err := model.ResolveUnit(m, target)
 		if err != nil {
 			return nil, err
 		}

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/juju/utils/v3"
 	"gopkg.in/yaml.v2"
 
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -68,7 +67,7 @@ type enqueued struct {
 
 func (r *run) cmdExec(args []string) error {
 	fs, o := taskFlags(r, "exec", "plain")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var all, operator bool
 	parallel := true
 	var executionGroup string
@@ -136,33 +135,19 @@ func (r *run) cmdExec(args []string) error {
 	var opID, uuid string
 	now := time.Now()
 	var pruned []string // finished tasks dropped from the state
-	err := r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err := r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
-		targets, err := execTargets(m, all, machines, apps, units)
+		q, err := model.Exec(st, m, model.ExecRequest{
+			All: all, Machines: machines, Apps: apps, Units: units,
+			Command: command, Timeout: execTimeout(o), Now: now,
+		})
 		if err != nil {
 			return err
 		}
 		if err := r.requireHost(m); err != nil {
 			return err
 		}
-		opID = st.NewID()
-		if m.Tasks == nil {
-			m.Tasks = map[string]*state.Task{}
-		}
-		pruned = m.PruneTasks(state.MaxDoneTasks)
-		for _, t := range targets {
-			task := &state.Task{
-				ID: st.NewID(), Operation: opID, Kind: state.TaskExec, Command: command,
-				Timeout: execTimeout(o), Status: state.TaskPending, Enqueued: now,
-			}
-			if strings.HasPrefix(t.tag, "unit-") {
-				task.Unit = t.receiver
-			} else {
-				task.Machine = t.receiver
-			}
-			m.Tasks[task.ID] = task
-			tasks = append(tasks, enqueued{id: task.ID, receiver: t.receiver, tag: t.tag})
-		}
+		opID, pruned, tasks = q.Operation, q.Pruned, enqueuedTasks(q)
 		return nil
 	})
 	if err != nil {
@@ -185,75 +170,18 @@ func execTimeout(o *taskOptions) time.Duration {
 	return o.wait + 2*time.Second
 }
 
-// target is one receiver of an exec.
-type target struct {
-	receiver string
-	tag      string
-}
-
-// execTargets resolves exec's targets to units and machines.
-func execTargets(m *state.Model, all bool, machines, apps, units []string) ([]target, error) {
-	var out []target
-	seen := map[string]bool{}
-	add := func(t target) {
-		if !seen[t.tag] {
-			seen[t.tag] = true
-			out = append(out, t)
-		}
+// enqueuedTasks are the tasks of q, as waitAndReport follows them.
+func enqueuedTasks(q *model.Queued) []enqueued {
+	out := make([]enqueued, len(q.Tasks))
+	for i, t := range q.Tasks {
+		out[i] = enqueued{id: t.ID, receiver: t.Receiver.Name, tag: t.Receiver.Tag}
 	}
-	if all {
-		ids := slices.Sorted(maps.Keys(m.Machines))
-		for _, id := range ids {
-			add(target{id, "machine-" + id})
-		}
-		return out, nil
-	}
-	for _, id := range machines {
-		if m.Machines[id] == nil {
-			return nil, fmt.Errorf("machine %s not found", id)
-		}
-		add(target{id, "machine-" + id})
-	}
-	for _, name := range apps {
-		a := m.Applications[name]
-		if a == nil {
-			return nil, fmt.Errorf("application %q not found", name)
-		}
-		for _, u := range a.UnitNames() {
-			add(target{u, state.UnitTag(u)})
-		}
-	}
-	for _, u := range units {
-		name, err := resolveUnit(m, u)
-		if err != nil {
-			return nil, err
-		}
-		add(target{name, state.UnitTag(name)})
-	}
-	return out, nil
-}
-
-// resolveUnit resolves "app/N" or "app/leader" to a unit name.
-func resolveUnit(m *state.Model, ref string) (string, error) {
-	if s := validLeader.FindStringSubmatch(ref); s != nil {
-		a := m.Applications[s[1]]
-		if a == nil {
-			return "", fmt.Errorf("application %q not found", s[1])
-		}
-		if a.Leader == "" {
-			return "", fmt.Errorf("could not determine leader for %q", s[1])
-		}
-		return a.Leader, nil
-	}
-	if _, u := m.Unit(ref); u == nil {
-		return "", fmt.Errorf("unit %q not found", ref)
-	}
-	return ref, nil
+	return out
 }
 
 func (r *run) cmdRun(args []string) error {
 	fs, o := taskFlags(r, "run", "plain")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var paramsFile string
 	var stringArgs bool
 	fs.StringVar(&paramsFile, "params", "", "Path to yaml-formatted params file")
@@ -325,7 +253,7 @@ func (r *run) cmdRun(args []string) error {
 		addValueToMap(keys, conformYAML(value), params)
 	}
 
-	_, m, err := r.readModel(*model)
+	_, m, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -346,41 +274,9 @@ func (r *run) cmdRun(args []string) error {
 		}
 	}
 	var pruned []string // finished tasks dropped from the state
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
-		opID = st.NewID()
-		if m.Tasks == nil {
-			m.Tasks = map[string]*state.Task{}
-		}
-		pruned = m.PruneTasks(state.MaxDoneTasks)
-		for _, ref := range receivers {
-			unit, err := resolveUnit(m, ref)
-			if err != nil {
-				enqueueErrs = append(enqueueErrs, err.Error())
-				continue
-			}
-			app, _, _ := strings.Cut(unit, "/")
-			spec, ok := specs[app].ActionSpecs[actionName]
-			if !ok {
-				enqueueErrs = append(enqueueErrs, fmt.Sprintf("action %q not defined on unit %q", actionName, unit))
-				continue
-			}
-			p := copyParams(params)
-			if err := spec.ValidateParams(p); err != nil {
-				enqueueErrs = append(enqueueErrs, err.Error())
-				continue
-			}
-			withDefaults, err := spec.InsertDefaults(p)
-			if err != nil {
-				enqueueErrs = append(enqueueErrs, err.Error())
-				continue
-			}
-			task := &state.Task{
-				ID: st.NewID(), Operation: opID, Kind: state.TaskAction, Unit: unit, Action: actionName,
-				Params: withDefaults, Status: state.TaskPending, Enqueued: now,
-			}
-			m.Tasks[task.ID] = task
-			tasks = append(tasks, enqueued{id: task.ID, receiver: unit, tag: state.UnitTag(unit)})
-		}
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
+		q := model.Run(st, m, model.RunRequest{Units: receivers, Action: actionName, Params: params, Specs: specs, Now: now})
+		opID, pruned, tasks, enqueueErrs = q.Operation, q.Pruned, enqueuedTasks(q), q.Errors
 		if len(tasks) > 0 {
 			return r.requireHost(m)
 		}
@@ -807,9 +703,4 @@ func conformYAML(v any) any {
 		return out
 	}
 	return v
-}
-
-// copyParams deep-copies action parameters.
-func copyParams(p map[string]any) map[string]any {
-	return conformYAML(p).(map[string]any)
 }
