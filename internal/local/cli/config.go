@@ -11,6 +11,7 @@ import (
 
 	"github.com/juju/charm/v12"
 
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -106,7 +107,7 @@ func normalizeValue(v any) any {
 
 func (r *run) cmdConfig(args []string) error {
 	fs := r.flags("config")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var file string
 	var resets []string
 	var color, noColor bool
@@ -137,13 +138,13 @@ func (r *run) cmdConfig(args []string) error {
 		var err error
 		switch action {
 		case actGetAll, actGetOne:
-			err = r.configGet(*model, appName, ca.toGet, out)
+			err = r.configGet(*modelRef, appName, ca.toGet, out)
 		case actSetFile:
-			err = r.configSetFile(*model, appName, file)
+			err = r.configSetFile(*modelRef, appName, file)
 		case actReset:
-			err = r.configReset(*model, appName, ca.resetKeys)
+			err = r.configReset(*modelRef, appName, ca.resetKeys)
 		case actSetArgs:
-			err = r.configSet(*model, appName, ca.toSet)
+			err = r.configSet(*modelRef, appName, ca.toSet)
 		}
 		if err != nil {
 			return err
@@ -241,8 +242,8 @@ func joinActions(actions []string) string {
 
 // readApp reads the named application of the model and its charm's
 // config.
-func (r *run) readApp(model, appName string) (*state.Application, *charm.Config, error) {
-	_, m, err := r.readModel(model)
+func (r *run) readApp(modelRef, appName string) (*state.Application, *charm.Config, error) {
+	_, m, err := r.readModel(modelRef)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -257,8 +258,8 @@ func (r *run) readApp(model, appName string) (*state.Application, *charm.Config,
 	return a, cfg, nil
 }
 
-func (r *run) configGet(model, appName string, keys []string, out *output) error {
-	a, cfg, err := r.readApp(model, appName)
+func (r *run) configGet(modelRef, appName string, keys []string, out *output) error {
+	a, cfg, err := r.readApp(modelRef, appName)
 	if err != nil {
 		return err
 	}
@@ -288,40 +289,20 @@ func (r *run) configGet(model, appName string, keys []string, out *output) error
 	})
 }
 
-// updateApp runs fn on the named application of the model under the lock.
-func (r *run) updateApp(model, appName string, fn func(m *state.Model, a *state.Application, cfg *charm.Config) error) error {
-	_, cfg, err := r.readApp(model, appName)
+// configure applies a config request to the named application, with its
+// charm's config read first.
+func (r *run) configure(modelRef string, req model.ConfigRequest) error {
+	_, cfg, err := r.readApp(modelRef, req.App)
 	if err != nil {
 		return err
 	}
-	return r.updateModel(model, func(st *state.State, m *state.Model) error {
-		a := m.Applications[appName]
-		if a == nil {
-			return fmt.Errorf("application %q not found", appName)
-		}
-		return fn(m, a, cfg)
+	req.Charm = cfg
+	return r.updateModel(modelRef, func(_ *state.State, m *state.Model) error {
+		return model.Configure(m, req)
 	})
 }
 
-// applySettings merges parsed settings into the application's stored
-// config (nil = unset).
-func applySettings(a *state.Application, s charm.Settings) {
-	if a.Config == nil {
-		a.Config = map[string]any{}
-	}
-	for k, v := range s {
-		if v == nil {
-			delete(a.Config, k)
-		} else {
-			a.Config[k] = v
-		}
-	}
-	if len(a.Config) == 0 {
-		a.Config = nil
-	}
-}
-
-func (r *run) configSet(model, appName string, values map[string]string) error {
+func (r *run) configSet(modelRef, appName string, values map[string]string) error {
 	charmValues := map[string]string{}
 	var trust *bool
 	for k, v := range values {
@@ -345,23 +326,10 @@ func (r *run) configSet(model, appName string, values map[string]string) error {
 		}
 		charmValues[k] = v
 	}
-	return r.updateApp(model, appName, func(m *state.Model, a *state.Application, cfg *charm.Config) error {
-		s, err := cfg.ParseSettingsStrings(charmValues)
-		if err != nil {
-			return fmt.Errorf("parsing settings for application: %w", err)
-		}
-		if s, err = cfg.ValidateSettings(s); err != nil {
-			return fmt.Errorf("parsing settings for application: %w", err)
-		}
-		applySettings(a, s)
-		if trust != nil {
-			a.Trust = *trust
-		}
-		return nil
-	})
+	return r.configure(modelRef, model.ConfigRequest{App: appName, Strings: charmValues, Trust: trust})
 }
 
-func (r *run) configSetFile(model, appName, path string) error {
+func (r *run) configSetFile(modelRef, appName, path string) error {
 	if path == "" {
 		return errors.New("empty file path")
 	}
@@ -369,38 +337,11 @@ func (r *run) configSetFile(model, appName, path string) error {
 	if err != nil {
 		return err
 	}
-	return r.updateApp(model, appName, func(m *state.Model, a *state.Application, cfg *charm.Config) error {
-		s, err := cfg.ParseSettingsYAML(data, appName)
-		if err != nil {
-			return fmt.Errorf("parsing settings for application: %w", err)
-		}
-		if t, ok := s["trust"]; ok {
-			delete(s, "trust")
-			if b, ok := t.(bool); ok {
-				a.Trust = b
-			}
-		}
-		applySettings(a, s)
-		return nil
-	})
+	return r.configure(modelRef, model.ConfigRequest{App: appName, YAML: data})
 }
 
-func (r *run) configReset(model, appName string, keys []string) error {
-	return r.updateApp(model, appName, func(m *state.Model, a *state.Application, cfg *charm.Config) error {
-		unset := charm.Settings{}
-		for _, k := range keys {
-			if k == "trust" {
-				a.Trust = false
-				continue
-			}
-			unset[k] = nil
-		}
-		if _, err := cfg.ValidateSettings(unset); err != nil {
-			return fmt.Errorf("updating application charm settings: %w", err)
-		}
-		applySettings(a, unset)
-		return nil
-	})
+func (r *run) configReset(modelRef, appName string, keys []string) error {
+	return r.configure(modelRef, model.ConfigRequest{App: appName, Reset: keys})
 }
 
 // readValueFile reads a value file given as @path (or --file path).
