@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	corestatus "github.com/juju/juju/core/status"
+
+	"github.com/juju/charm/v12/hooks"
 
 	"github.com/canonical/jujutest/internal/local/proc"
 	"github.com/canonical/jujutest/internal/local/state"
@@ -443,8 +446,8 @@ func writeTabularStatus(w io.Writer, s fmtStatus, relations bool) {
 				if u.Juju.Current == "allocating" && msg == "" {
 					msg = u.Juju.Message
 				}
-				if u.Juju.Current == "executing" && u.Juju.Message != "" {
-					msg = fmt.Sprintf("(%s) %s", strings.TrimPrefix(strings.TrimSuffix(u.Juju.Message, " hook"), "running "), msg)
+				if doing := agentDoing(u.Juju); doing != "" {
+					msg = fmt.Sprintf("(%s) %s", doing, msg)
 				}
 				name := n
 				if u.Leader {
@@ -495,6 +498,37 @@ func writeTabularStatus(w io.Writer, s fmtStatus, relations bool) {
 		fmt.Fprintf(w, "Model %q is empty.\n", s.Model.Name)
 	}
 }
+
+// agentDoing returns the hook or action an executing agent runs, as
+// Juju's tabular status finds it in the agent message: a unit hook's or a
+// relation hook kind's name ("running install hook"), or an action's
+// ("running action greet"). A relation hook's message names the endpoint
+// ("running upstream-relation-joined hook for upstream/0"), which Juju's
+// pattern does not match, so it shows nothing.
+func agentDoing(agent fmtStatusInfo) string {
+	if agent.Current != "executing" {
+		return ""
+	}
+	if m := hookMessage.FindStringSubmatch(agent.Message); m != nil {
+		return m[1]
+	}
+	if action, ok := strings.CutPrefix(agent.Message, "running action "); ok {
+		return action
+	}
+	return ""
+}
+
+// hookMessage is Juju's pattern (cmd/juju/status/output_tabular.go).
+var hookMessage = func() *regexp.Regexp {
+	var names []string
+	for _, h := range hooks.UnitHooks() {
+		names = append(names, string(h))
+	}
+	for _, h := range hooks.RelationHooks() {
+		names = append(names, string(h))
+	}
+	return regexp.MustCompile(fmt.Sprintf(`running (?P<hook>%s?) hook`, strings.Join(names, "|")))
+}()
 
 // writeShortStatus prints the one-line-per-unit summary format.
 func writeShortStatus(w io.Writer, s fmtStatus) {
