@@ -128,7 +128,10 @@ type RelationInfo struct {
 	CrossModel      bool   `json:"cross-model"`      // whether the other side is in another model
 	// AppData is the related application's data bag.
 	AppData map[string]string `json:"application-data"`
-	// LocalUnit is the unit's own data bag.
+	// LocalUnit is the unit's own data bag. Juju 3.6 fills it in a peer
+	// relation only: its API lists the related application's units,
+	// which include the unit itself only when the related application is
+	// its own (apiserver/facades/client/application, relationData).
 	LocalUnit RelationUnitData `json:"local-unit"`
 	// RelatedUnits are the related units' data bags, keyed by unit name.
 	// Juju 4.0 leaves them out (juju#22539).

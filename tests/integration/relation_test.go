@@ -5,6 +5,7 @@ package integration
 import (
 	"context"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,6 +58,19 @@ func TestRelation(t *testing.T) {
 		require.Len(t, rels, 1, "tinyproxy's relations in status")
 		assert.Equal(t, jujutest.AppRelation{RelatedApp: upstreamApp, Interface: "http", Scope: "global"}, rels[0])
 		s.expectPage(t, ctx, "/example/", upstreamPage+": /")
+
+		info, err := s.juju.ShowUnit(ctx, app+"/0")
+		require.NoError(t, err)
+		require.Len(t, info.Relations, 1, "tinyproxy/0's relation-info")
+		ri := info.Relations[0]
+		assert.Equal(t, "upstream", ri.Endpoint)
+		assert.Equal(t, "website", ri.RelatedEndpoint)
+		if ri.RelatedUnits != nil { // Juju 4.0 leaves them out (juju#22539)
+			up := ri.RelatedUnits[upstreamApp+"/0"]
+			assert.True(t, up.InScope, "upstream/0 in scope")
+			assert.Equal(t, strconv.Itoa(upstreamPort), up.Data["port"], "upstream/0's published port")
+			assert.NotEmpty(t, up.Data["hostname"], "upstream/0's published hostname")
+		}
 	})
 
 	step("bad url from the relation blocks", func(t *testing.T) {
