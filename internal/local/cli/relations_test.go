@@ -203,6 +203,24 @@ func TestRelationLifecycle(t *testing.T) {
 	e.must("integrate", "req", "prov2")
 	e.waitStatus("rel", 30*time.Second, "requirer relates to prov2",
 		workloadMessage("req", "url=http://prov.example/ units=prov2/0, backend:3"))
+	// Removing an application ends its relations: the other side departs
+	// and breaks, and the relation goes.
+	e.must("remove-application", "prov2", "--no-prompt")
+	e.waitStatus("rel", 30*time.Second, "prov2 to go and req to break", func(s jsonStatus) bool {
+		_, still := s.Applications["prov2"]
+		return !still && workloadMessage("req", "ids=")(s)
+	})
+	if log := e.hookLog("rel", "req/0"); log[len(log)-1] != "backend-relation-broken@" ||
+		log[len(log)-2] != "backend-relation-departed@prov2/0>prov2/0" {
+		t.Errorf("req/0 after remove-application ran %q", log)
+	}
+	st2, err := e.store().Read(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := st2.ModelByName("rel"); len(m.RelationsOf("req")) != 0 {
+		t.Errorf("req still has relations after prov2 went: %+v", m.RelationsOf("req"))
+	}
 }
 
 // TestMissingHookTool checks that a tool the backend does not provide is
