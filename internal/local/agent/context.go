@@ -320,18 +320,12 @@ func (c *hookContext) RelationSettings(id int, name string, app bool) (map[strin
 
 // withChanges applies relation-set changes to a copy of data.
 func withChanges(data, changes map[string]string) map[string]string {
-	out := maps.Clone(data)
-	if out == nil {
-		out = map[string]string{}
+	bag := state.Databag{Data: maps.Clone(data)}
+	bag.Apply(changes)
+	if bag.Data == nil {
+		return map[string]string{}
 	}
-	for k, v := range changes {
-		if v == "" {
-			delete(out, k)
-		} else {
-			out[k] = v
-		}
-	}
-	return out
+	return bag.Data
 }
 
 // SetRelationSettings implements hooktool.Context: buffered until the
