@@ -130,38 +130,11 @@ func (r *run) cmdDeploy(args []string) error {
 		requested = b
 	}
 
-	// Read and validate the charm with Juju's own reader.
-	if _, err := os.Stat(charmPath); err != nil {
-		return fmt.Errorf("no charm was found at %q", charmPath)
-	}
-	ch, err := charm.ReadCharm(charmPath)
+	ch, err := readDeployCharm(charmPath)
 	if err != nil {
-		if errors.Is(err, zip.ErrFormat) || strings.Contains(err.Error(), zip.ErrFormat.Error()) {
-			return fmt.Errorf("invalid charm or bundle provided at %q", charmPath)
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("charm or bundle at %q: charm not found: %s", charmPath, charmPath)
-		}
-		return fmt.Errorf("attempting to deploy %q: %w", charmPath, err)
+		return err
 	}
 	meta := ch.Meta()
-	// Juju checks the charm's name (charm.ValidateName, in the API
-	// server's upload handler) before it stores anything; the name goes
-	// into a file name here, so an unchecked one could reach outside the
-	// data directory.
-	if err := charm.ValidateName(meta.Name); err != nil {
-		return err
-	}
-	if meta.Subordinate {
-		return fmt.Errorf("juju-local cannot deploy subordinate charm %q: subordinates are not modelled", meta.Name)
-	}
-	hasHooks, err := charmHasHooksOrDispatch(ch)
-	if err != nil {
-		return err
-	}
-	if !hasHooks {
-		return fmt.Errorf("invalid charm %q: has no hooks nor dispatch file", meta.Name)
-	}
 	appName := meta.Name
 	if len(rest) == 2 {
 		appName = rest[1]
@@ -216,12 +189,7 @@ func (r *run) cmdDeploy(args []string) error {
 		if err := r.claimHost(st, m); err != nil {
 			return err
 		}
-		if m.CharmRevisions == nil {
-			m.CharmRevisions = map[string]int{}
-		}
-		rev = m.CharmRevisions[meta.Name]
-		m.CharmRevisions[meta.Name] = rev + 1
-		uuid = m.UUID
+		rev, uuid = model.UploadCharm(m, meta.Name), m.UUID
 		return nil
 	})
 	if err != nil {
@@ -268,6 +236,43 @@ func (r *run) cmdDeploy(args []string) error {
 		return err
 	}
 	return r.ensureAgent(uuid)
+}
+
+// readDeployCharm reads the charm at path with Juju's own reader and
+// checks it as Juju's deploy and upload do, with their errors.
+func readDeployCharm(charmPath string) (charm.Charm, error) {
+	if _, err := os.Stat(charmPath); err != nil {
+		return nil, fmt.Errorf("no charm was found at %q", charmPath)
+	}
+	ch, err := charm.ReadCharm(charmPath)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) || strings.Contains(err.Error(), zip.ErrFormat.Error()) {
+			return nil, fmt.Errorf("invalid charm or bundle provided at %q", charmPath)
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("charm or bundle at %q: charm not found: %s", charmPath, charmPath)
+		}
+		return nil, fmt.Errorf("attempting to deploy %q: %w", charmPath, err)
+	}
+	meta := ch.Meta()
+	// Juju checks the charm's name (charm.ValidateName, in the API
+	// server's upload handler) before it stores anything; the name goes
+	// into a file name here, so an unchecked one could reach outside the
+	// data directory.
+	if err := charm.ValidateName(meta.Name); err != nil {
+		return nil, err
+	}
+	if meta.Subordinate {
+		return nil, fmt.Errorf("juju-local cannot deploy subordinate charm %q: subordinates are not modelled", meta.Name)
+	}
+	hasHooks, err := charmHasHooksOrDispatch(ch)
+	if err != nil {
+		return nil, err
+	}
+	if !hasHooks {
+		return nil, fmt.Errorf("invalid charm %q: has no hooks nor dispatch file", meta.Name)
+	}
+	return ch, nil
 }
 
 // charmVersion returns the charm's version file content, if any.

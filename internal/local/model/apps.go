@@ -96,6 +96,18 @@ func addUnits(m *state.Model, a *state.Application, n int, p Placement, now time
 	return added, nil
 }
 
+// UploadCharm records the upload of a local charm and returns its
+// revision: Juju counts local charm revisions per model and name, from 0,
+// and an upload takes one even when the deploy then fails.
+func UploadCharm(m *state.Model, name string) int {
+	if m.CharmRevisions == nil {
+		m.CharmRevisions = map[string]int{}
+	}
+	rev := m.CharmRevisions[name]
+	m.CharmRevisions[name] = rev + 1
+	return rev
+}
+
 // AddApplicationRequest is the model's part of "juju deploy": the
 // application (charm stored, config checked) and its units.
 type AddApplicationRequest struct {
