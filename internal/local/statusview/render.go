@@ -362,7 +362,9 @@ func appRelations(m *state.Model, app string) map[string][]fmtAppRelation {
 }
 
 // tabularRelation is r as a row of the relations section: "joining" until
-// a unit entered it, "joined" then, "broken" once it is dying.
+// a unit entered it (in Juju, its leader sets "joined" then), "joined"
+// after, a dying relation included (Juju's "broken" is for a dead one,
+// which status no longer lists).
 func tabularRelation(r *state.Relation) fmtRelation {
 	var provider, requirer state.Endpoint
 	for _, ep := range r.Endpoints {
@@ -379,10 +381,7 @@ func tabularRelation(r *state.Relation) fmtRelation {
 	if r.IsPeer() {
 		row.Type = "peer"
 	}
-	switch {
-	case r.Life != state.Alive:
-		row.Status = "broken"
-	case len(r.InScope()) == 0:
+	if len(r.InScope()) == 0 {
 		row.Status = "joining"
 	}
 	return row
