@@ -207,7 +207,7 @@ func (c *hookContext) relations(m *state.Model) []*state.Relation {
 	var out []*state.Relation
 	for _, r := range m.RelationsOf(c.app) {
 		ru := r.Units[c.unit]
-		if (ru != nil && ru.Created) || (c.rel != nil && c.rel.id == r.ID) {
+		if ru.InScope() || (c.rel != nil && c.rel.id == r.ID) {
 			out = append(out, r)
 		}
 	}

@@ -71,7 +71,7 @@ func nextCreatedHook(m *state.Model, app *state.Application, u *state.Unit) *rel
 		if r.Life != state.Alive {
 			continue
 		}
-		if ru := r.Units[u.Name]; ru != nil && ru.Created {
+		if r.Units[u.Name] != nil { // created, or left
 			continue
 		}
 		ep, _ := r.Endpoint(app.Name)
@@ -88,7 +88,7 @@ func nextRelationHook(m *state.Model, app *state.Application, u *state.Unit) *re
 	unitDying := u.Life != state.Alive || app.Life != state.Alive || m.Life != state.Alive
 	for _, r := range rels {
 		ru := r.Units[u.Name]
-		if ru == nil || !ru.Created {
+		if !ru.InScope() {
 			continue
 		}
 		if h := nextHookForRelation(r, ru, app.Name, u.Name, unitDying || r.Life != state.Alive, unitDying); h != nil {
@@ -194,7 +194,7 @@ func commitRelationHook(m *state.Model, unit, address string, h *relationHook) {
 		}
 		return
 	case relBroken:
-		delete(r.Units, unit)
+		r.Leave(unit)
 		m.PruneRelations()
 		return
 	}

@@ -75,7 +75,7 @@ func TestRelationHookOrder(t *testing.T) {
 		t.Errorf("after web/1's change: %q", got)
 	}
 	// A remote unit leaving the scope departs, naming itself.
-	delete(r.Units, "web/0")
+	r.Leave("web/0")
 	if got := drain(t, m); !slices.Equal(got, []string{"departed:web/0>web/0"}) {
 		t.Errorf("after web/0 left: %q", got)
 	}
@@ -85,10 +85,14 @@ func TestRelationHookOrder(t *testing.T) {
 	if got := drain(t, m); !slices.Equal(got, []string{"departed:web/1>web/1", "broken:"}) {
 		t.Errorf("after remove-relation: %q", got)
 	}
-	if _, in := r.Units["proxy/0"]; in {
+	if r.Units["proxy/0"].InScope() {
 		t.Error("proxy/0 still in the relation after broken")
 	}
-	delete(r.Units, "web/1")
+	// A departed unit's data stays readable while the relation lives.
+	if r.Units["web/0"].Data.Data["private-address"] != "web/0" {
+		t.Error("web/0's data went with it")
+	}
+	r.Leave("web/1")
 	m.PruneRelations()
 	if m.Relation(0) != nil {
 		t.Error("dying relation with no unit left is still in the model")
@@ -115,7 +119,7 @@ func TestCreatedHook(t *testing.T) {
 	if h := nextCreatedHook(m, app, u); h != nil {
 		t.Fatalf("created again for a relation already created: %+v", h)
 	}
-	delete(m.Relation(0).Units, "proxy/0")
+	delete(m.Relation(0).Units, "proxy/0") // as if it never ran
 	h := nextCreatedHook(m, app, u)
 	if h == nil || h.name() != "upstream-relation-created" || h.remoteApp != "web" || h.relationName() != "upstream:0" {
 		t.Fatalf("created hook = %+v", h)

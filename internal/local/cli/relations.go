@@ -158,7 +158,7 @@ func relationInfo(m *state.Model, unit, endpoint, relatedUnit string, appOnly bo
 					continue
 				}
 				urd := unitRelationData{}
-				if ru := r.Units[name]; ru != nil && ru.Created {
+				if ru := r.Units[name]; ru.InScope() {
 					urd.InScope = true
 					urd.Data = map[string]any{}
 					for k, v := range ru.Data.Data {

@@ -20,7 +20,11 @@ case "$hook" in
     relation-set hostname="h-${JUJU_UNIT_NAME#*/}" port=80
     [ "$(is-leader)" = True ] && relation-set --app url=http://prov.example/
     ;;
-  backend-relation-changed|backend-relation-departed)
+  backend-relation-departed)
+    echo "departed-data:$(relation-get hostname "$JUJU_REMOTE_UNIT")" >> "$JUJU_CHARM_DIR/../hooks.log"
+    status-set active "url=$(relation-get --app url) units=$(relation-list | tr '\n' ,) $JUJU_RELATION_ID"
+    ;;
+  backend-relation-changed)
     status-set active "url=$(relation-get --app url) units=$(relation-list | tr '\n' ,) $JUJU_RELATION_ID"
     ;;
   backend-relation-broken)
@@ -178,14 +182,15 @@ func TestRelationLifecycle(t *testing.T) {
 	e.must("remove-unit", "prov/1", "--no-prompt")
 	e.waitStatus("rel", 30*time.Second, "prov/1 to go and req/0 to see it",
 		workloadMessage("req", "url=http://prov.example/ units=prov/0, backend:1"))
-	if log := e.hookLog("rel", "req/0"); !slices.Contains(log, "backend-relation-departed@prov/1>prov/1") {
-		t.Errorf("req/0 ran %q, want departed for prov/1", log)
+	if log := e.hookLog("rel", "req/0"); !slices.Contains(log, "backend-relation-departed@prov/1>prov/1") ||
+		!slices.Contains(log, "departed-data:h-1") {
+		t.Errorf("req/0 ran %q, want departed for prov/1, reading its data", log)
 	}
 	e.must("remove-relation", "req", "prov")
 	e.waitStatus("rel", 30*time.Second, "requirer saw the relation break", workloadMessage("req", "ids="))
 	reqLog = e.hookLog("rel", "req/0")
 	if n := len(reqLog); n < 3 || reqLog[n-1] != "backend-relation-broken@" ||
-		reqLog[n-2] != "backend-relation-departed@prov/0>prov/0" {
+		reqLog[n-3] != "backend-relation-departed@prov/0>prov/0" {
 		t.Errorf("req/0 after remove-relation ran %q", reqLog)
 	}
 	e.waitStatus("rel", 30*time.Second, "the relation to go", func(s jsonStatus) bool {
@@ -211,7 +216,7 @@ func TestRelationLifecycle(t *testing.T) {
 		return !still && workloadMessage("req", "ids=")(s)
 	})
 	if log := e.hookLog("rel", "req/0"); log[len(log)-1] != "backend-relation-broken@" ||
-		log[len(log)-2] != "backend-relation-departed@prov2/0>prov2/0" {
+		log[len(log)-3] != "backend-relation-departed@prov2/0>prov2/0" {
 		t.Errorf("req/0 after remove-application ran %q", log)
 	}
 	st2, err := e.store().Read(t.Context())

@@ -91,6 +91,21 @@ type RelationUnit struct {
 	// ChangedPending is the remote unit whose relation-changed follows
 	// its relation-joined.
 	ChangedPending string `json:"changed-pending,omitempty"`
+	// Left is set once the unit left the relation (its relation-broken
+	// ran, or it was removed). Its data stays readable for the
+	// relation's lifetime, as Juju keeps a departed unit's settings.
+	Left bool `json:"left,omitempty"`
+}
+
+// InScope reports whether the unit is in the relation's scope: its
+// relation-created ran and it has not left.
+func (ru *RelationUnit) InScope() bool { return ru != nil && ru.Created && !ru.Left }
+
+// Leave takes unit out of the relation's scope, keeping its data.
+func (r *Relation) Leave(unit string) {
+	if ru := r.Units[unit]; ru != nil {
+		ru.Left, ru.Members, ru.Apps, ru.ChangedPending = true, nil, nil, ""
+	}
 }
 
 // Relation is one relation of a model.
@@ -106,8 +121,8 @@ type Relation struct {
 	Life string `json:"life"`
 	// AppData maps an application to its data bag in the relation.
 	AppData map[string]*Databag `json:"app-data,omitempty"`
-	// Units maps a unit name to its part in the relation; a unit is in the
-	// map from its first relation hook until it leaves the relation.
+	// Units maps a unit name to its part in the relation, from its
+	// relation-created on (a unit that left stays, for its data).
 	Units map[string]*RelationUnit `json:"units,omitempty"`
 }
 
@@ -156,7 +171,7 @@ func (r *Relation) Involves(app string) bool {
 func (r *Relation) InScope() []string {
 	var out []string
 	for name, ru := range r.Units {
-		if ru.Created {
+		if ru.InScope() {
 			out = append(out, name)
 		}
 	}
@@ -259,15 +274,15 @@ func (m *Model) AddRelation(eps []Endpoint) *Relation {
 // the dying relations no unit is left in.
 func (m *Model) LeaveRelations(unit string) {
 	for _, r := range m.Relations {
-		delete(r.Units, unit)
+		r.Leave(unit)
 	}
 	m.PruneRelations()
 }
 
-// PruneRelations removes the dying relations with no unit in them.
+// PruneRelations removes the dying relations with no unit in their scope.
 func (m *Model) PruneRelations() {
 	for id, r := range m.Relations {
-		if r.Life != Alive && len(r.Units) == 0 {
+		if r.Life != Alive && len(r.InScope()) == 0 {
 			delete(m.Relations, id)
 		}
 	}
