@@ -119,8 +119,9 @@ lint: tools
 	cd tests/integration/charms/upstream && $(GO) vet ./...
 	$(ACTIONLINT)
 	@if [ -n "$(GOLANGCI_LINT)" ]; then \
-	  echo "$(GOLANGCI_LINT) run --build-tags integration ./... (root and charm/)"; \
-	  $(GOLANGCI_LINT) run --build-tags integration ./... && (cd charm && $(GOLANGCI_LINT) run --build-tags integration ./...); \
+	  echo "$(GOLANGCI_LINT) run --build-tags integration ./... (root, charm/ and the upstream test charm)"; \
+	  $(GOLANGCI_LINT) run --build-tags integration ./... && (cd charm && $(GOLANGCI_LINT) run --build-tags integration ./...) && \
+	    (cd tests/integration/charms/upstream && $(GOLANGCI_LINT) run ./...); \
 	else \
 	  echo "lint: golangci-lint skipped: it is not installed (not on PATH nor in bin/). GitHub Actions runs it;"; \
 	  echo "  to run it here: GOBIN=$(BIN) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0"; \
