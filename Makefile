@@ -78,9 +78,11 @@ pack-local:
 # Packing, tools and lint.
 
 ACTIONLINT_VERSION ?= v1.7.11
+# Keep in step with GOLANGCI_LINT_VERSION in .github/workflows/ci.yaml.
+GOLANGCI_LINT_VERSION ?= v2.15.0
 ACTIONLINT := $(BIN)/actionlint
 # golangci-lint is optional here (GitHub Actions runs it): on PATH, else bin/.
-GOLANGCI_LINT ?= $(shell command -v golangci-lint 2>/dev/null || ls $(BIN)/golangci-lint 2>/dev/null)
+GOLANGCI_LINT ?= $(shell ls $(BIN)/golangci-lint 2>/dev/null || command -v golangci-lint 2>/dev/null)
 CHARMCRAFT_ARGS ?=
 
 .PHONY: pack pack-charmcraft lint
@@ -100,8 +102,13 @@ pack-charmcraft:
 	cd charm && charmcraft pack --verbose $(CHARMCRAFT_ARGS)
 	@ls -1 charm/*.charm
 
-## tools: install the Go tools that lint needs into bin/ (actionlint $(ACTIONLINT_VERSION))
-tools: $(BIN)/.actionlint-$(ACTIONLINT_VERSION)
+## tools: install the Go tools that lint needs into bin/ (actionlint
+## $(ACTIONLINT_VERSION), golangci-lint $(GOLANGCI_LINT_VERSION))
+tools: $(BIN)/.actionlint-$(ACTIONLINT_VERSION) $(BIN)/.golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+$(BIN)/.golangci-lint-$(GOLANGCI_LINT_VERSION):
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@rm -f $(BIN)/.golangci-lint-* && touch $@
 
 $(BIN)/.actionlint-$(ACTIONLINT_VERSION):
 	GOBIN=$(BIN) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
