@@ -746,13 +746,8 @@ func (r *run) expose(cmd string, args []string, on bool) error {
 		return usagef("unrecognized args: %s", quoteArgs(rest[1:]))
 	}
 	name := rest[0]
-	return r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
-		a := m.Applications[name]
-		if a == nil {
-			return fmt.Errorf("application %q not found", name)
-		}
-		a.Exposed = on
-		return nil
+	return r.updateModel(*modelRef, func(_ *state.State, m *state.Model) error {
+		return model.Expose(m, name, on)
 	})
 }
 

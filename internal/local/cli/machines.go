@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 
 	corebase "github.com/juju/juju/core/base"
 	"github.com/juju/names/v5"
 
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -20,7 +20,7 @@ const defaultMachineBase = "ubuntu@24.04"
 // their one machine.
 func (r *run) cmdAddMachine(args []string) error {
 	fs := r.flags("add-machine")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	n := 1
 	var baseFlag, series, constraints, disks, privateKey, publicKey string
 	fs.IntVar(&n, "n", 1, "The number of machines to add")
@@ -50,7 +50,7 @@ func (r *run) cmdAddMachine(args []string) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-	_, target, err := r.readModel(*model)
+	_, target, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -63,23 +63,10 @@ func (r *run) cmdAddMachine(args []string) error {
 	}
 	var ids []string
 	var uuid string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
-		if m.Life != state.Alive {
-			return fmt.Errorf("model %q is being destroyed", m.Name)
-		}
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
-		now := time.Now()
-		for i := 0; i < n; i++ {
-			id := strconv.Itoa(m.NextMachine)
-			m.NextMachine++
-			m.Machines[id] = &state.Machine{
-				ID: id, Base: real, Image: image, Created: now,
-				Agent:    state.NewStatus("pending", "", now),
-				Instance: state.NewStatus("pending", "", now),
-			}
-			ids = append(ids, id)
-		}
-		return nil
+		ids, err = model.AddMachines(m, model.AddMachinesRequest{N: n, Image: image, Base: real, Now: time.Now()})
+		return err
 	})
 	if err != nil {
 		return err
@@ -95,7 +82,7 @@ func (r *run) cmdAddMachine(args []string) error {
 // deletes its container.
 func (r *run) cmdRemoveMachine(args []string) error {
 	fs := r.flags("remove-machine")
-	model := modelFlag(fs)
+	modelRef := modelFlag(fs)
 	var noPrompt, force, noWait, keepInstance, dryRun bool
 	fs.BoolVar(&noPrompt, "no-prompt", false, "Do not ask for confirmation")
 	fs.BoolVar(&force, "force", false, "Completely remove a machine and all its dependencies")
@@ -120,7 +107,7 @@ func (r *run) cmdRemoveMachine(args []string) error {
 	if keepInstance {
 		return fmt.Errorf("juju-local does not keep instances: --keep-instance is not supported")
 	}
-	_, m, err := r.readModel(*model)
+	_, m, err := r.readModel(*modelRef)
 	if err != nil {
 		return err
 	}
@@ -146,19 +133,11 @@ func (r *run) cmdRemoveMachine(args []string) error {
 		return err
 	}
 	var uuid string
-	err = r.updateModel(*model, func(st *state.State, m *state.Model) error {
+	err = r.updateModel(*modelRef, func(st *state.State, m *state.Model) error {
 		uuid = m.UUID
 		for i, id := range ids {
-			mc := m.Machines[id]
-			if mc == nil || results[i].err != nil {
-				continue
-			}
-			units := m.UnitsOn(id)
-			for _, u := range units {
-				u.Life, u.Force = state.Dying, true
-			}
-			if len(units) == 0 {
-				mc.Life = state.Dying
+			if results[i].err == nil {
+				model.RemoveMachine(m, id)
 			}
 		}
 		return nil

@@ -73,13 +73,7 @@ func addUnits(m *state.Model, a *state.Application, n int, p Placement, now time
 		case i < len(to):
 			id = to[i]
 		default:
-			id = strconv.Itoa(m.NextMachine)
-			m.NextMachine++
-			m.Machines[id] = &state.Machine{
-				ID: id, Base: p.Base, Image: p.Image, Created: now,
-				Agent:    state.NewStatus("pending", "", now),
-				Instance: state.NewStatus("pending", "", now),
-			}
+			id = newMachine(m, p.Image, p.Base, now)
 		}
 		name := fmt.Sprintf("%s/%d", a.Name, a.NextUnit)
 		a.NextUnit++
@@ -193,4 +187,67 @@ func RemoveUnit(m *state.Model, req RemoveUnitRequest) {
 			u.Force = u.Force || req.Force
 		}
 	}
+}
+
+// newMachine adds a new LXD machine, pending until the agent provisions
+// it, and returns its id.
+func newMachine(m *state.Model, image string, base state.Base, now time.Time) string {
+	id := strconv.Itoa(m.NextMachine)
+	m.NextMachine++
+	m.Machines[id] = &state.Machine{
+		ID: id, Base: base, Image: image, Created: now,
+		Agent:    state.NewStatus("pending", "", now),
+		Instance: state.NewStatus("pending", "", now),
+	}
+	return id
+}
+
+// AddMachinesRequest is "juju add-machine" on an LXD model.
+type AddMachinesRequest struct {
+	// N is the number of machines.
+	N int
+	// Image and Base make each machine.
+	Image string
+	Base  state.Base
+	Now   time.Time
+}
+
+// AddMachines adds new machines and returns their ids.
+func AddMachines(m *state.Model, req AddMachinesRequest) ([]string, error) {
+	if m.Life != state.Alive {
+		return nil, fmt.Errorf("model %q is being destroyed", m.Name)
+	}
+	ids := make([]string, req.N)
+	for i := range ids {
+		ids[i] = newMachine(m, req.Image, req.Base, req.Now)
+	}
+	return ids, nil
+}
+
+// RemoveMachine starts the removal of an LXD machine: with units (which
+// only force allows) the units go first, forced, and the machine with the
+// last of them; without, the machine is dying at once and its container
+// goes.
+func RemoveMachine(m *state.Model, id string) {
+	mc := m.Machines[id]
+	if mc == nil {
+		return
+	}
+	units := m.UnitsOn(id)
+	for _, u := range units {
+		u.Life, u.Force = state.Dying, true
+	}
+	if len(units) == 0 {
+		mc.Life = state.Dying
+	}
+}
+
+// Expose sets whether an application is exposed.
+func Expose(m *state.Model, app string, on bool) error {
+	a := m.Applications[app]
+	if a == nil {
+		return notFoundf("application %q not found", app)
+	}
+	a.Exposed = on
+	return nil
 }
