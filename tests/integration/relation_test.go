@@ -73,6 +73,17 @@ func TestRelation(t *testing.T) {
 		}
 	})
 
+	step("config change keeps the relation's upstream", func(t *testing.T) {
+		// config-changed is not a relation hook: the charm reads the
+		// relation by id and names the remote side itself.
+		require.NoError(t, s.juju.SetConfig(ctx, app, map[string]any{"slug": "via-rel"}))
+		s.waitFor(t, ctx, both, 0)
+		s.expectPage(t, ctx, "/via-rel/", upstreamPage+": /")
+		require.NoError(t, s.juju.ResetConfig(ctx, app, "slug"))
+		s.waitFor(t, ctx, both, 0)
+		s.expectPage(t, ctx, "/example/", upstreamPage+": /")
+	})
+
 	step("bad url from the relation blocks", func(t *testing.T) {
 		require.NoError(t, s.juju.SetConfig(ctx, upstreamApp, map[string]any{"url": "ftp://bad"}))
 		st := s.waitFor(t, ctx, jujutest.AllBlocked(app), 0)
