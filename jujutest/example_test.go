@@ -345,3 +345,57 @@ func ExampleTempModel() {
 	}
 	_ = testDeploy // run by "go test" as a TestDeploy function
 }
+
+// Integrate relates two applications; Wait then returns once both sides
+// have run their relation hooks and status lists the relation.
+func ExampleJuju_Integrate() {
+	app := func(name, since, relations string) string {
+		return `"` + name + `":{"charm":"local:` + name + `-0","charm-origin":"local","charm-name":"` + name + `",` +
+			`"charm-rev":0,"exposed":false,"application-status":{"current":"active"},` + relations +
+			`"units":{"` + name + `/0":{"workload-status":{"current":"active"},` +
+			`"juju-status":{"current":"idle","since":"` + since + `"},"leader":true,"machine":"0"}}}`
+	}
+	status := func(since, proxyRel, upRel string) string {
+		return `{"model":{"name":"demo","type":"iaas","controller":"lxd","cloud":"localhost","version":"3.6.11",` +
+			`"model-status":{"current":"available"}},"machines":{},"applications":{` +
+			app("tinyproxy", since, proxyRel) + "," + app("upstream", since, upRel) + `}}`
+	}
+	polls := []string{
+		status("07 Dec 2026 11:59:58Z", "", ""), // read by Integrate, before the change
+		status("07 Dec 2026 12:00:01Z",
+			`"relations":{"upstream":[{"related-application":"upstream","interface":"http","scope":"global"}]},`,
+			`"relations":{"website":[{"related-application":"tinyproxy","interface":"http","scope":"global"}]},`),
+	}
+	juju := &jujutest.Juju{
+		Model: "demo",
+		Runner: jujutest.RunnerFunc(func(ctx context.Context, cmd jujutest.Command) (jujutest.Result, error) {
+			line := strings.Join(cmd.Args, " ")
+			switch {
+			case strings.HasPrefix(line, "status "):
+				out := polls[0]
+				if len(polls) > 1 {
+					polls = polls[1:]
+				}
+				return stdout(out), nil
+			case line == "integrate --model demo tinyproxy:upstream upstream:website":
+				return stdout(""), nil
+			}
+			return jujutest.Result{Stderr: []byte("ERROR unexpected command " + line + "\n"), ExitCode: 2}, nil
+		}),
+		Clock: jujutesttest.NewClock(),
+	}
+	ctx := context.Background()
+	if err := juju.Integrate(ctx, "tinyproxy:upstream", "upstream:website", nil); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ready := jujutest.And(jujutest.Related("tinyproxy", "upstream", "upstream"), jujutest.AllAgentsIdle("tinyproxy", "upstream"))
+	st, err := juju.Wait(ctx, ready)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.Apps["tinyproxy"].Relations["upstream"][0].RelatedApp, "pending changes:", juju.PendingChanges())
+	// Output:
+	// upstream pending changes: 0
+}
