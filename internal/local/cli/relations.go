@@ -46,6 +46,13 @@ func (r *run) cmdIntegrate(args []string) error {
 		return usagef("an integration must involve two applications")
 	}
 	for _, a := range rest {
+		// An offer URL ("[controller:][user/]model.app") names an
+		// application of another model; local application and endpoint
+		// names have no dot. (Juju's crossmodel.ParseOfferURL would
+		// bring macaroon packages into the backend for this one test.)
+		if strings.Contains(a, ".") {
+			return fmt.Errorf("juju-local does not model cross-model relations: %q is an offer URL; relate applications of the same model", a)
+		}
 		if err := checkEndpointArg(a); err != nil {
 			return &usageError{err}
 		}

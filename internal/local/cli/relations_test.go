@@ -87,6 +87,8 @@ func TestRelationLifecycle(t *testing.T) {
 	}{
 		{[]string{"integrate", "req"}, 2, "ERROR an integration must involve two applications\n"},
 		{[]string{"integrate", "req:", "prov"}, 2, "ERROR endpoint \"req:\" not valid\n"},
+		{[]string{"integrate", "req", "admin/other.prov"}, 1,
+			"ERROR juju-local does not model cross-model relations: \"admin/other.prov\" is an offer URL; relate applications of the same model\n"},
 		{[]string{"integrate", "req", "nope"}, 1, "ERROR application \"nope\" not found\n"},
 		{[]string{"integrate", "req:nope", "prov"}, 1, "ERROR application \"req\" has no \"nope\" relation\n"},
 		{[]string{"integrate", "req:backend", "prov:peers"}, 1, "ERROR no relations found\n"},
