@@ -17,13 +17,14 @@ INTEGRATION_TIMEOUT ?= 40m
 all: build test
 
 ## build: compile everything, the charm's dispatch, bin/juju-local (+ its core,
-## bin/juju-local-core) and bin/jujutest (jujutest wait, for scripts)
+## bin/juju-local-core, and its hook-tool client, bin/juju-local-hooktool) and
+## bin/jujutest (jujutest wait, for scripts)
 build:
 	$(GO) build ./...
 	cd charm && $(GO) build ./...
-	# Static binaries: the core is also the hook-tool client pushed into LXD
-	# machines, whose base may have an older libc than this host's.
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core ./cmd/jujutest
+	# Static binaries: the hook-tool client is pushed into LXD machines,
+	# whose base may have an older libc than this host's.
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/juju-local ./cmd/juju-local-core ./cmd/juju-local-hooktool ./cmd/jujutest
 
 ## test: unit tests of the charm, jujutest, the packer and the local backend
 ## (the workload test needs root and apt; it skips with a reason otherwise)

@@ -404,7 +404,7 @@ func benchmarkConfigGet(b *testing.B, tools string) {
 }
 
 // buildTinyClient compiles the stdlib-only hook-tool client
-// (internal/hookrpc/testdata/hooktool-client) and returns a tools directory
+// (cmd/juju-local-hooktool) and returns a tools directory
 // of symlinks to it.
 func buildTinyClient(t testing.TB) string {
 	t.Helper()
@@ -413,10 +413,10 @@ func buildTinyClient(t testing.TB) string {
 		t.Skip("skipped: the go tool is not on PATH to build the hook-tool client: " + err.Error())
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hooktool-client")
+	bin := filepath.Join(dir, "juju-local-hooktool")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, goTool, "build", "-o", bin, "../hookrpc/testdata/hooktool-client")
+	build := exec.CommandContext(ctx, goTool, "build", "-o", bin, "../../cmd/juju-local-hooktool")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the hook-tool client: %v\n%s", err, out)
 	}

@@ -39,8 +39,13 @@ type Config struct {
 	Store *state.Store
 	// ModelUUID is the model the agent runs.
 	ModelUUID string
-	// Executable is the juju-local binary: hook-tool links point at it.
+	// Executable is the juju-local binary. Hook-tool links point at
+	// ToolClient when set, else at it (it serves as the client too).
 	Executable string
+	// ToolClient is the small hook-tool client binary
+	// (cmd/juju-local-hooktool), pushed into LXD machines and linked as
+	// each tool ("" = Executable).
+	ToolClient string
 	// Environ is the agent's environment; hooks get only Juju's hook
 	// variables, with PATH built from this environment's PATH.
 	Environ []string
@@ -346,6 +351,14 @@ func lockFile(path string) (func(), error) {
 	}, nil
 }
 
+// toolClient is the binary hook tools run as.
+func (a *Agent) toolClient() string {
+	if a.cfg.ToolClient != "" {
+		return a.cfg.ToolClient
+	}
+	return a.cfg.Executable
+}
+
 // linkTools makes the hook-tool directory: one symlink per tool, named
 // after it, pointing at the juju-local binary.
 func (a *Agent) linkTools() error {
@@ -354,11 +367,11 @@ func (a *Agent) linkTools() error {
 	}
 	for _, name := range hooktool.Names() {
 		p := filepath.Join(a.tools, name)
-		if target, err := os.Readlink(p); err == nil && target == a.cfg.Executable {
+		if target, err := os.Readlink(p); err == nil && target == a.toolClient() {
 			continue
 		}
 		_ = os.Remove(p)
-		if err := os.Symlink(a.cfg.Executable, p); err != nil {
+		if err := os.Symlink(a.toolClient(), p); err != nil {
 			return fmt.Errorf("linking hook tool %s: %w", name, err)
 		}
 	}

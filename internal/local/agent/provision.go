@@ -221,7 +221,7 @@ func (ms *machines) prepare(ctx context.Context, p *lxdmachine.Provider, id, nam
 		facts.Base = machine.Base{Name: b.Name, Channel: b.Channel}
 	}
 	lm := p.Machine(name, lxdmachine.Config{
-		Facts: facts, ToolBinary: ms.a.cfg.Executable, ToolNames: hooktool.Names(),
+		Facts: facts, ToolBinary: ms.a.toolClient(), ToolNames: hooktool.Names(),
 		AgentSocket: ms.a.srv.Path(), Nameserver: gw,
 	})
 	if err := lm.Prepare(ctx); err != nil {

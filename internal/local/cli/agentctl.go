@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -375,6 +376,7 @@ func (r *run) cmdAgent(args []string) error {
 		Store:      store,
 		ModelUUID:  args[0],
 		Executable: exe,
+		ToolClient: toolClient(exe),
 		Environ:    r.envKV,
 		Logf:       logf,
 	})
@@ -382,4 +384,18 @@ func (r *run) cmdAgent(args []string) error {
 		return nil
 	}
 	return err
+}
+
+// ToolClientName is the file name of the hook-tool client binary, which
+// the agent looks for beside its own.
+const ToolClientName = "juju-local-hooktool"
+
+// toolClient returns the hook-tool client beside exe, or "" when there is
+// none (exe then serves as the client, as in tests).
+func toolClient(exe string) string {
+	p := filepath.Join(filepath.Dir(exe), ToolClientName)
+	if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
+		return p
+	}
+	return ""
 }

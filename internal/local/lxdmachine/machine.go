@@ -28,7 +28,7 @@ const (
 	agentsDir = "/var/lib/juju/agents"
 	toolsDir  = "/var/lib/juju/tools/juju-local"
 	// toolBinary is the hook-tool client pushed into the container.
-	toolBinary = "/var/lib/juju/tools/juju-local-core"
+	toolBinary = "/var/lib/juju/tools/juju-local-hooktool"
 	// socketPath is where the agent's hook-tool socket appears in the
 	// container (an LXD proxy device to the agent's socket on the host).
 	socketPath = "/var/lib/juju/agent.socket"
@@ -42,8 +42,9 @@ const (
 type Config struct {
 	// Facts are the machine's facts, as recorded when it was provisioned.
 	Facts machine.Facts
-	// ToolBinary is the hook-tool client binary on the host (the
-	// juju-local core); ToolNames are the hook tools it serves.
+	// ToolBinary is the hook-tool client binary on the host
+	// (juju-local-hooktool, or the juju-local core); ToolNames are the
+	// hook tools it serves.
 	ToolBinary string
 	ToolNames  []string
 	// AgentSocket is the agent's hook-tool socket on the host.
