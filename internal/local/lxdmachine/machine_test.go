@@ -126,7 +126,7 @@ func TestMachineInContainer(t *testing.T) {
 	}
 	tools, socket := m.HookTools()
 	code, out, _, err = run(`readlink "$T/status-set"; test -S "$S" && echo socket`, "T="+tools, "S="+socket)
-	if code != 0 || err != nil || out != "/var/lib/juju/tools/juju-local-core\nsocket\n" {
+	if code != 0 || err != nil || out != "/var/lib/juju/tools/juju-local-hooktool\nsocket\n" {
 		t.Errorf("tools and socket in the container: %d, %v, %q", code, err, out)
 	}
 
