@@ -173,7 +173,11 @@ func relationInfo(m *state.Model, unit, endpoint, relatedUnit string, appOnly bo
 					}
 				}
 				if name == unit {
-					rd.LocalUnit = &urd
+					// Juju's field is a struct with omitempty: a zero
+					// one (out of scope, no data) is left out.
+					if urd.InScope || urd.Data != nil {
+						rd.LocalUnit = &urd
+					}
 					continue
 				}
 				if rd.RelatedUnits == nil {

@@ -188,6 +188,12 @@ func TestRelationLifecycle(t *testing.T) {
 		!slices.Contains(log, "departed-data:h-1") {
 		t.Errorf("req/0 ran %q, want departed for prov/1, reading its data", log)
 	}
+	// In a peer relation the unit's own bag shows as local-unit (YAML,
+	// show-unit's default format).
+	if y := e.must("show-unit", "prov/0", "-m", "rel").stdout; !strings.Contains(y, "- relation-id: 0\n    endpoint: peers\n    related-endpoint: peers\n") ||
+		!strings.Contains(y, "    local-unit:\n      in-scope: true\n      data:\n") {
+		t.Errorf("show-unit prov/0 (YAML):\n%s", y)
+	}
 	e.must("remove-relation", "req", "prov")
 	e.waitStatus("rel", 30*time.Second, "requirer saw the relation break", workloadMessage("req", "ids="))
 	reqLog = e.hookLog("rel", "req/0")
