@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/canonical/jujutest/internal/hooktool"
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 	"github.com/canonical/jujutest/internal/logline"
 )
@@ -25,7 +26,7 @@ type hookContext struct {
 	hook string
 	task *state.Task
 	// rel is the running relation hook, or nil.
-	rel *relationHook
+	rel *model.RelationHook
 
 	mu sync.Mutex
 	// relSettings are the relation-set changes, by relation id.
@@ -181,7 +182,7 @@ func (c *hookContext) HookRelation() string {
 	if c.rel == nil {
 		return ""
 	}
-	return c.rel.relationName()
+	return c.rel.RelationName()
 }
 
 // RemoteUnitName implements hooktool.Context.
@@ -189,7 +190,7 @@ func (c *hookContext) RemoteUnitName() string {
 	if c.rel == nil {
 		return ""
 	}
-	return c.rel.remoteUnit
+	return c.rel.RemoteUnit
 }
 
 // RemoteAppName implements hooktool.Context.
@@ -197,7 +198,7 @@ func (c *hookContext) RemoteAppName() string {
 	if c.rel == nil {
 		return ""
 	}
-	return c.rel.remoteApp
+	return c.rel.RemoteApp
 }
 
 // relations returns the relations the unit is in, as its hooks see them:
@@ -207,7 +208,7 @@ func (c *hookContext) relations(m *state.Model) []*state.Relation {
 	var out []*state.Relation
 	for _, r := range m.RelationsOf(c.app) {
 		ru := r.Units[c.unit]
-		if ru.InScope() || (c.rel != nil && c.rel.id == r.ID) {
+		if ru.InScope() || (c.rel != nil && c.rel.ID == r.ID) {
 			out = append(out, r)
 		}
 	}
@@ -238,7 +239,7 @@ func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
 	ids := []string{}
 	for _, r := range c.relations(m) {
 		ep, _ := r.Endpoint(c.app)
-		if ep.Name != endpoint || (c.rel != nil && c.rel.kind == relBroken && c.rel.id == r.ID) {
+		if ep.Name != endpoint || (c.rel != nil && c.rel.Kind == model.RelationBroken && c.rel.ID == r.ID) {
 			continue
 		}
 		ids = append(ids, fmt.Sprintf("%s:%d", ep.Name, r.ID))
@@ -262,12 +263,12 @@ func (c *hookContext) Relation(id int) (hooktool.RelationInfo, error) {
 			members[name] = true
 		}
 	}
-	if h := c.rel; h != nil && h.id == id && h.remoteUnit != "" {
-		switch h.kind {
-		case relJoined:
-			members[h.remoteUnit] = true
-		case relDeparted:
-			delete(members, h.remoteUnit)
+	if h := c.rel; h != nil && h.ID == id && h.RemoteUnit != "" {
+		switch h.Kind {
+		case model.RelationJoined:
+			members[h.RemoteUnit] = true
+		case model.RelationDeparted:
+			delete(members, h.RemoteUnit)
 		}
 	}
 	for name := range members {
@@ -277,45 +278,28 @@ func (c *hookContext) Relation(id int) (hooktool.RelationInfo, error) {
 	return info, nil
 }
 
-// RelationSettings implements hooktool.Context.
+// RelationSettings implements hooktool.Context: the committed bag, as
+// the model's rules let the unit read it, with this hook's own changes.
 func (c *hookContext) RelationSettings(id int, name string, app bool) (map[string]string, error) {
 	m, r, err := c.relation(id)
 	if err != nil {
 		return nil, err
 	}
+	data, err := model.ReadRelationData(m, r, c.unit, name, app)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	pending := c.relSettings[id]
-	switch {
-	case !app && name == c.unit:
-		var data map[string]string
-		if ru := r.Units[c.unit]; ru != nil {
-			data = maps.Clone(ru.Data.Data)
-		}
-		if pending != nil {
+	if pending := c.relSettings[id]; pending != nil {
+		switch {
+		case !app && name == c.unit:
 			data = withChanges(data, pending.unit)
-		}
-		return data, nil
-	case app && name == c.app:
-		if a := m.Applications[c.app]; a == nil || a.Leader != c.unit {
-			return nil, errors.New("permission denied")
-		}
-		data := r.AppSettings(c.app)
-		if pending != nil {
+		case app && name == c.app:
 			data = withChanges(data, pending.app)
 		}
-		return data, nil
-	case app:
-		if !r.Involves(name) {
-			return nil, fmt.Errorf("application %q is not in relation %q", name, r.Key())
-		}
-		return r.AppSettings(name), nil
 	}
-	ru := r.Units[name]
-	if ru == nil {
-		return nil, fmt.Errorf("cannot read settings for unit %q in relation %q: settings not found", name, r.Key())
-	}
-	return maps.Clone(ru.Data.Data), nil
+	return data, nil
 }
 
 // withChanges applies relation-set changes to a copy of data.
@@ -587,16 +571,12 @@ func (c *hookContext) commit(m *state.Model, u *state.Unit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, ch := range c.relSettings {
-		r := m.Relation(id)
-		if r == nil {
-			continue
-		}
-		if len(ch.unit) > 0 {
-			ru := r.Unit(c.unit)
-			ru.Data.Apply(ch.unit)
-		}
-		if len(ch.app) > 0 {
-			r.AppBag(c.app).Apply(ch.app)
+		if r := m.Relation(id); r != nil {
+			if err := model.WriteRelationData(m, r, c.unit, ch.unit, ch.app); err != nil {
+				// Leadership moved during the hook: Juju refuses the
+				// application bag then too.
+				c.a.cfg.Logf("unit %s: relation %d: %v", c.unit, id, err)
+			}
 		}
 	}
 	for _, op := range c.portOps {

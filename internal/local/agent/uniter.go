@@ -37,7 +37,7 @@ type op struct {
 	kind opKind
 	hook string
 	// rel is the relation hook, when hook is one.
-	rel  *relationHook
+	rel  *model.RelationHook
 	task *state.Task
 	// wait is how long to sleep when kind is opNone (0 = until woken).
 	wait time.Duration
@@ -264,7 +264,7 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 			return op{kind: opNone}
 		}
 		// A dying unit leaves its relations first.
-		if h := nextRelationHook(m, app, u); h != nil {
+		if h := model.NextRelationHook(m, app, u); h != nil {
 			return relationOp(h)
 		}
 		switch {
@@ -285,7 +285,7 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 	if !u.Installed {
 		return op{kind: opHook, hook: "install"}
 	}
-	if h := nextCreatedHook(m, app, u); h != nil {
+	if h := model.NextCreatedHook(m, app, u); h != nil {
 		return relationOp(h)
 	}
 	if !u.LeaderElected {
@@ -305,7 +305,7 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 	if !u.Started {
 		return op{kind: opHook, hook: "start"}
 	}
-	if h := nextRelationHook(m, app, u); h != nil {
+	if h := model.NextRelationHook(m, app, u); h != nil {
 		return relationOp(h)
 	}
 	interval := m.UpdateStatusInterval()
@@ -319,8 +319,8 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 }
 
 // relationOp is the operation that runs a relation hook.
-func relationOp(h *relationHook) op {
-	return op{kind: opHook, hook: h.name(), rel: h}
+func relationOp(h *model.RelationHook) op {
+	return op{kind: opHook, hook: h.Name(), rel: h}
 }
 
 // pending reports whether the unit has work queued that keeps its agent
@@ -421,7 +421,7 @@ func hookStatusBefore(hook string) (status, message string, onlyIfUnset bool) {
 
 // runHook runs one hook of the unit with the machine lock held, and
 // commits its effects.
-func (w *unitWorker) runHook(ctx context.Context, hook string, rel *relationHook) {
+func (w *unitWorker) runHook(ctx context.Context, hook string, rel *model.RelationHook) {
 	lock := w.a.ms.lock(w.machineID())
 	lock.Lock()
 	defer lock.Unlock()
@@ -450,7 +450,7 @@ func (w *unitWorker) runHook(ctx context.Context, hook string, rel *relationHook
 		}
 		switch {
 		case rel != nil:
-			u.Agent = state.NewStatus("executing", rel.agentMessage(), now)
+			u.Agent = state.NewStatus("executing", rel.AgentMessage(), now)
 		case hook != "update-status":
 			u.Agent = state.NewStatus("executing", fmt.Sprintf("running %s hook", hook), now)
 		}
@@ -463,7 +463,7 @@ func (w *unitWorker) runHook(ctx context.Context, hook string, rel *relationHook
 	hc.rel = rel
 	spec := hookSpec{hook: hook}
 	if rel != nil {
-		spec.vars = rel.vars()
+		spec.vars = rel.Vars()
 	}
 	res, runErr := w.a.runProcess(ctx, w, hc, spec)
 	if ctx.Err() != nil {
@@ -485,7 +485,7 @@ func (w *unitWorker) runHook(ctx context.Context, hook string, rel *relationHook
 		}
 		hc.commit(m, u)
 		if rel != nil {
-			commitRelationHook(m, u.Name, w.address(m), rel)
+			model.CommitRelationHook(m, u.Name, w.address(m), rel)
 		}
 		switch hook {
 		case "install":

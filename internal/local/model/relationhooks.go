@@ -1,4 +1,4 @@
-package agent
+package model
 
 import (
 	"fmt"
@@ -7,63 +7,65 @@ import (
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
-// Relation hook kinds.
+// Relation hook kinds: the hook is "<endpoint>-relation-<kind>".
 const (
-	relCreated  = "created"
-	relJoined   = "joined"
-	relChanged  = "changed"
-	relDeparted = "departed"
-	relBroken   = "broken"
+	RelationCreated  = "created"
+	RelationJoined   = "joined"
+	RelationChanged  = "changed"
+	RelationDeparted = "departed"
+	RelationBroken   = "broken"
 )
 
-// relationHook is one relation hook due on a unit, as Juju's relation
+// RelationHook is one relation hook due on a unit, as Juju's relation
 // resolver (internal/worker/uniter/relation/resolver.go) picks it.
-type relationHook struct {
-	kind     string
-	id       int
-	endpoint string
-	// remoteUnit is "" for created, broken, and a change of the remote
+type RelationHook struct {
+	// Kind is one of the Relation* kinds.
+	Kind string
+	// ID is the relation's id; Endpoint the unit's endpoint in it.
+	ID       int
+	Endpoint string
+	// RemoteUnit is "" for created, broken, and a change of the remote
 	// application's data.
-	remoteUnit string
-	remoteApp  string
-	// version is the remote data version the hook sees.
-	version int64
-	// departing is JUJU_DEPARTING_UNIT of a departed hook.
-	departing string
+	RemoteUnit string
+	RemoteApp  string
+	// Version is the remote data version the hook sees.
+	Version int64
+	// Departing is JUJU_DEPARTING_UNIT of a departed hook.
+	Departing string
 }
 
-// name is the hook's name, e.g. "upstream-relation-joined".
-func (h *relationHook) name() string { return h.endpoint + "-relation-" + h.kind }
+// Name is the hook's name, e.g. "upstream-relation-joined".
+func (h *RelationHook) Name() string { return h.Endpoint + "-relation-" + h.Kind }
 
-// relationName is "<endpoint>:<id>".
-func (h *relationHook) relationName() string { return fmt.Sprintf("%s:%d", h.endpoint, h.id) }
+// RelationName is "<endpoint>:<id>".
+func (h *RelationHook) RelationName() string { return fmt.Sprintf("%s:%d", h.Endpoint, h.ID) }
 
-// vars are the hook's relation environment variables.
-func (h *relationHook) vars() []string {
+// Vars are the hook's relation environment variables.
+func (h *RelationHook) Vars() []string {
 	v := []string{
-		"JUJU_RELATION=" + h.endpoint,
-		"JUJU_RELATION_ID=" + h.relationName(),
-		"JUJU_REMOTE_UNIT=" + h.remoteUnit,
-		"JUJU_REMOTE_APP=" + h.remoteApp,
+		"JUJU_RELATION=" + h.Endpoint,
+		"JUJU_RELATION_ID=" + h.RelationName(),
+		"JUJU_REMOTE_UNIT=" + h.RemoteUnit,
+		"JUJU_REMOTE_APP=" + h.RemoteApp,
 	}
-	if h.kind == relDeparted {
-		v = append(v, "JUJU_DEPARTING_UNIT="+h.departing)
+	if h.Kind == RelationDeparted {
+		v = append(v, "JUJU_DEPARTING_UNIT="+h.Departing)
 	}
 	return v
 }
 
-// agentMessage is the agent status message while the hook runs.
-func (h *relationHook) agentMessage() string {
-	if h.remoteUnit != "" {
-		return fmt.Sprintf("running %s hook for %s", h.name(), h.remoteUnit)
+// AgentMessage is the agent status message while the hook runs.
+func (h *RelationHook) AgentMessage() string {
+	if h.RemoteUnit != "" {
+		return fmt.Sprintf("running %s hook for %s", h.Name(), h.RemoteUnit)
 	}
-	return fmt.Sprintf("running %s hook", h.name())
+	return fmt.Sprintf("running %s hook", h.Name())
 }
 
-// nextCreatedHook returns the relation-created hook due on an installed,
+// NextCreatedHook returns the relation-created hook due on an installed,
 // alive unit: one for each alive relation of its application it has not
 // run it for, by relation id.
-func nextCreatedHook(m *state.Model, app *state.Application, u *state.Unit) *relationHook {
+func NextCreatedHook(m *state.Model, app *state.Application, u *state.Unit) *RelationHook {
 	if u.Life != state.Alive || m.Life != state.Alive {
 		return nil
 	}
@@ -75,14 +77,14 @@ func nextCreatedHook(m *state.Model, app *state.Application, u *state.Unit) *rel
 			continue
 		}
 		ep, _ := r.Endpoint(app.Name)
-		return &relationHook{kind: relCreated, id: r.ID, endpoint: ep.Name, remoteApp: r.Other(app.Name).App}
+		return &RelationHook{Kind: RelationCreated, ID: r.ID, Endpoint: ep.Name, RemoteApp: r.Other(app.Name).App}
 	}
 	return nil
 }
 
-// nextRelationHook returns the next hook of the relations the unit is in:
+// NextRelationHook returns the next hook of the relations the unit is in:
 // non-peer relations first, then peer relations, each by id.
-func nextRelationHook(m *state.Model, app *state.Application, u *state.Unit) *relationHook {
+func NextRelationHook(m *state.Model, app *state.Application, u *state.Unit) *RelationHook {
 	rels := m.RelationsOf(app.Name)
 	sort.SliceStable(rels, func(i, j int) bool { return !rels[i].IsPeer() && rels[j].IsPeer() })
 	unitDying := u.Life != state.Alive || app.Life != state.Alive || m.Life != state.Alive
@@ -105,7 +107,7 @@ func nextRelationHook(m *state.Model, app *state.Application, u *state.Unit) *re
 //
 // broken is set when the relation or the unit is going; unitDying when
 // the unit is, which makes it the departing unit of its departed hooks.
-func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit string, broken, unitDying bool) *relationHook {
+func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit string, broken, unitDying bool) *RelationHook {
 	ep, _ := r.Endpoint(app)
 	remoteApp := r.Other(app).App
 	members := map[string]int64{}
@@ -118,15 +120,15 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 			remoteAppVersion = d.Version
 		}
 	}
-	hook := func(kind, remoteUnit string, version int64) *relationHook {
-		h := &relationHook{kind: kind, id: r.ID, endpoint: ep.Name, remoteUnit: remoteUnit, remoteApp: remoteApp, version: version}
+	hook := func(kind, remoteUnit string, version int64) *RelationHook {
+		h := &RelationHook{Kind: kind, ID: r.ID, Endpoint: ep.Name, RemoteUnit: remoteUnit, RemoteApp: remoteApp, Version: version}
 		if remoteUnit != "" {
-			h.remoteApp = state.AppOfUnit(remoteUnit)
+			h.RemoteApp = state.AppOfUnit(remoteUnit)
 		}
 		return h
 	}
 	if ru.ChangedPending != "" {
-		return hook(relChanged, ru.ChangedPending, members[ru.ChangedPending])
+		return hook(RelationChanged, ru.ChangedPending, members[ru.ChangedPending])
 	}
 	seen := make([]string, 0, len(ru.Members))
 	for name := range ru.Members {
@@ -135,10 +137,10 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 	state.SortUnitNames(seen)
 	for _, name := range seen {
 		if _, ok := members[name]; !ok {
-			h := hook(relDeparted, name, ru.Members[name])
-			h.departing = name
+			h := hook(RelationDeparted, name, ru.Members[name])
+			h.Departing = name
 			if unitDying {
-				h.departing = unit
+				h.Departing = unit
 			}
 			return h
 		}
@@ -147,10 +149,10 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 		if r.IsPeer() {
 			return nil
 		}
-		return hook(relBroken, "", 0)
+		return hook(RelationBroken, "", 0)
 	}
 	if remoteAppVersion != ru.Apps[remoteApp] {
-		return hook(relChanged, "", remoteAppVersion)
+		return hook(RelationChanged, "", remoteAppVersion)
 	}
 	names := make([]string, 0, len(members))
 	for name := range members {
@@ -159,27 +161,27 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 	state.SortUnitNames(names)
 	for _, name := range names {
 		if _, ok := ru.Members[name]; !ok {
-			return hook(relJoined, name, members[name])
+			return hook(RelationJoined, name, members[name])
 		}
 	}
 	for _, name := range names {
 		if members[name] != ru.Members[name] {
-			return hook(relChanged, name, members[name])
+			return hook(RelationChanged, name, members[name])
 		}
 	}
 	return nil
 }
 
-// commitRelationHook records in the state that the unit ran h, as Juju's
+// CommitRelationHook records in the state that the unit ran h, as Juju's
 // relation state does (UpdateStateForHook); a broken hook takes the unit
 // out of the relation, and a dying relation with no unit left goes.
-func commitRelationHook(m *state.Model, unit, address string, h *relationHook) {
-	r := m.Relation(h.id)
+func CommitRelationHook(m *state.Model, unit, address string, h *RelationHook) {
+	r := m.Relation(h.ID)
 	if r == nil {
 		return
 	}
-	switch h.kind {
-	case relCreated:
+	switch h.Kind {
+	case RelationCreated:
 		ru := r.Unit(unit)
 		ru.Created = true
 		// Juju publishes the unit's addresses when it enters the scope.
@@ -193,7 +195,7 @@ func commitRelationHook(m *state.Model, unit, address string, h *relationHook) {
 			ru.Data.Apply(addrs)
 		}
 		return
-	case relBroken:
+	case RelationBroken:
 		r.Leave(unit)
 		m.PruneRelations()
 		return
@@ -203,21 +205,21 @@ func commitRelationHook(m *state.Model, unit, address string, h *relationHook) {
 		return
 	}
 	switch {
-	case h.kind == relDeparted:
-		delete(ru.Members, h.remoteUnit)
-	case h.remoteUnit == "":
+	case h.Kind == RelationDeparted:
+		delete(ru.Members, h.RemoteUnit)
+	case h.RemoteUnit == "":
 		if ru.Apps == nil {
 			ru.Apps = map[string]int64{}
 		}
-		ru.Apps[h.remoteApp] = h.version
+		ru.Apps[h.RemoteApp] = h.Version
 	default:
 		if ru.Members == nil {
 			ru.Members = map[string]int64{}
 		}
-		ru.Members[h.remoteUnit] = h.version
+		ru.Members[h.RemoteUnit] = h.Version
 	}
 	ru.ChangedPending = ""
-	if h.kind == relJoined {
-		ru.ChangedPending = h.remoteUnit
+	if h.Kind == RelationJoined {
+		ru.ChangedPending = h.RemoteUnit
 	}
 }

@@ -1,9 +1,10 @@
-package agent
+package model_test
 
 import (
 	"slices"
 	"testing"
 
+	"github.com/canonical/jujutest/internal/local/model"
 	"github.com/canonical/jujutest/internal/local/state"
 )
 
@@ -40,16 +41,16 @@ func drain(t *testing.T, m *state.Model) []string {
 		if u == nil {
 			return got
 		}
-		h := nextRelationHook(m, app, u)
+		h := model.NextRelationHook(m, app, u)
 		if h == nil {
 			return got
 		}
-		s := h.kind + ":" + h.remoteUnit
-		if h.departing != "" {
-			s += ">" + h.departing
+		s := h.Kind + ":" + h.RemoteUnit
+		if h.Departing != "" {
+			s += ">" + h.Departing
 		}
 		got = append(got, s)
-		commitRelationHook(m, "proxy/0", "10.0.0.1", h)
+		model.CommitRelationHook(m, "proxy/0", "10.0.0.1", h)
 	}
 	t.Fatalf("relation hooks never settled: %q", got)
 	return nil
@@ -116,20 +117,20 @@ func TestCreatedHook(t *testing.T) {
 	t.Parallel()
 	m := relModel()
 	app, u := m.Unit("proxy/0")
-	if h := nextCreatedHook(m, app, u); h != nil {
+	if h := model.NextCreatedHook(m, app, u); h != nil {
 		t.Fatalf("created again for a relation already created: %+v", h)
 	}
 	delete(m.Relation(0).Units, "proxy/0") // as if it never ran
-	h := nextCreatedHook(m, app, u)
-	if h == nil || h.name() != "upstream-relation-created" || h.remoteApp != "web" || h.relationName() != "upstream:0" {
+	h := model.NextCreatedHook(m, app, u)
+	if h == nil || h.Name() != "upstream-relation-created" || h.RemoteApp != "web" || h.RelationName() != "upstream:0" {
 		t.Fatalf("created hook = %+v", h)
 	}
-	commitRelationHook(m, "proxy/0", "10.0.0.1", h)
+	model.CommitRelationHook(m, "proxy/0", "10.0.0.1", h)
 	ru := m.Relation(0).Units["proxy/0"]
 	if !ru.Created || ru.Data.Data["ingress-address"] != "10.0.0.1" || ru.Data.Data["egress-subnets"] != "10.0.0.1/32" {
 		t.Errorf("after created: %+v", ru)
 	}
-	if env := h.vars(); !slices.Contains(env, "JUJU_RELATION_ID=upstream:0") || !slices.Contains(env, "JUJU_REMOTE_APP=web") {
+	if env := h.Vars(); !slices.Contains(env, "JUJU_RELATION_ID=upstream:0") || !slices.Contains(env, "JUJU_REMOTE_APP=web") {
 		t.Errorf("created hook environment %q", env)
 	}
 }
