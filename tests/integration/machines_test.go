@@ -16,11 +16,18 @@ import (
 	"github.com/canonical/jujutest/jujutest/lxdartifacts"
 )
 
+// hostMachines reports whether the local backend runs units on this host,
+// which is one machine that one model at a time may use.
+func hostMachines(t testing.TB) bool {
+	t.Helper()
+	return isLocal() && (os.Getenv("JUJU_LOCAL_PROVIDER") == "host" || upstreamHost(t) == "127.0.0.1")
+}
+
 // oneHostMachine skips a test that needs machines of its own when the
 // local backend runs units on this host, which is one machine.
 func oneHostMachine(t testing.TB) {
 	t.Helper()
-	if isLocal() && (os.Getenv("JUJU_LOCAL_PROVIDER") == "host" || upstreamHost(t) == "127.0.0.1") {
+	if hostMachines(t) {
 		t.Skip("skipped: the local backend runs units on this host (no LXD bridge, or JUJU_LOCAL_PROVIDER=host), " +
 			"which is one machine; `make lxd` gives it LXD machines")
 	}

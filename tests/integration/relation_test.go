@@ -19,6 +19,11 @@ import (
 // the upstream charm over the http relation, falls back to its config
 // when the relation goes, and blocks on a bad URL from the relation.
 func TestRelation(t *testing.T) {
+	if !hostMachines(t) {
+		// Its own machines (or a controller's): it can run beside the
+		// other scenarios. Host machines take one model at a time.
+		t.Parallel()
+	}
 	ctx := t.Context()
 	s := newSuite(t)
 	failed := ""

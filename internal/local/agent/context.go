@@ -215,7 +215,8 @@ func (c *hookContext) relations(m *state.Model) []*state.Relation {
 	return out
 }
 
-// relation returns the unit's relation id.
+// relation returns the unit's relation with the given id, and the model
+// snapshot it was found in.
 func (c *hookContext) relation(id int) (*state.Model, *state.Relation, error) {
 	m, _, _, err := c.current()
 	if err != nil {
