@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -287,5 +289,57 @@ func TestLeaderSettings(t *testing.T) {
 	}
 	if out := e.must("exec", "--unit", "ldr/1", "--", "leader-get", "k").stdout; out != "v1\n" {
 		t.Errorf("leader-get on the minion = %q", out)
+	}
+}
+
+// TestDestroyModelWithRelations destroys a model whose applications are
+// related, without --force: every unit leaves its relations (departed,
+// broken), then stops and is removed, and the command returns once all
+// of it is done.
+func TestDestroyModelWithRelations(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, true)
+	prov, req := relCharms(t)
+	e.must("add-model", "rel")
+	e.must("deploy", prov)
+	e.must("deploy", req)
+	e.must("integrate", "req", "prov")
+	e.waitStatus("rel", 30*time.Second, "the relation to settle",
+		workloadMessage("req", "url=http://prov.example/ units=prov/0, backend:1"))
+	reqDir := e.store().UnitDir(e.modelUUID("rel"), "req/0")
+	logCopy := filepath.Join(t.TempDir(), "req.log")
+	// The unit's directory goes with it: keep its hook log as it grows.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if data, err := os.ReadFile(filepath.Join(reqDir, "hooks.log")); err == nil {
+				_ = os.WriteFile(logCopy, data, 0o644)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	r := e.run("destroy-model", "rel", "--no-prompt")
+	close(stop)
+	<-done
+	if r.code != 0 {
+		t.Fatalf("destroy-model: exit %d: %s", r.code, r.stderr)
+	}
+	data, err := os.ReadFile(logCopy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := strings.Fields(string(data))
+	// A dying unit is the departing unit of its own departed hooks.
+	if !before(log, "backend-relation-departed@prov/0>req/0", "backend-relation-broken@") {
+		t.Errorf("req/0 ran %q, want departed (departing req/0) then broken", log)
+	}
+	if !before(log, "backend-relation-broken@", "stop@") {
+		t.Errorf("req/0 ran %q, want broken before stop", log)
 	}
 }
