@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -230,8 +231,10 @@ func (c *hookContext) relation(id int) (*state.Model, *state.Relation, error) {
 	return nil, nil, hooktool.ErrRelationNotFound
 }
 
-// RelationIDs implements hooktool.Context; the relation being broken is
-// left out.
+// RelationIDs implements hooktool.Context, as Juju's context does: a
+// broken relation is left out (one that is not a peer relation, is dying,
+// and has no remote unit the unit has joined left), and the ids are
+// sorted as strings.
 func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
 	m, _, _, err := c.current()
 	if err != nil {
@@ -240,17 +243,21 @@ func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
 	ids := []string{}
 	for _, r := range c.relations(m) {
 		ep, _ := r.Endpoint(c.app)
-		if ep.Name != endpoint || (c.rel != nil && c.rel.Kind == model.RelationBroken && c.rel.ID == r.ID) {
+		if ep.Name != endpoint {
+			continue
+		}
+		if ru := r.Units[c.unit]; !r.IsPeer() && r.Life != state.Alive && (ru == nil || len(ru.Members) == 0) {
 			continue
 		}
 		ids = append(ids, fmt.Sprintf("%s:%d", ep.Name, r.ID))
 	}
+	sort.Strings(ids)
 	return ids, nil
 }
 
 // Relation implements hooktool.Context: the remote units are the ones the
 // unit has joined, with the joining one during relation-joined and
-// without the departing one during relation-departed.
+// without the departing one during relation-departed, sorted as strings.
 func (c *hookContext) Relation(id int) (hooktool.RelationInfo, error) {
 	_, r, err := c.relation(id)
 	if err != nil {
@@ -275,7 +282,7 @@ func (c *hookContext) Relation(id int) (hooktool.RelationInfo, error) {
 	for name := range members {
 		info.Units = append(info.Units, name)
 	}
-	state.SortUnitNames(info.Units)
+	sort.Strings(info.Units) // as Juju's relation cache sorts them
 	return info, nil
 }
 

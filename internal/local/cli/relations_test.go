@@ -32,6 +32,10 @@ case "$hook" in
   backend-relation-broken)
     status-set active "ids=$(relation-ids backend | tr '\n' ,)"
     ;;
+  web-relation-broken)
+    # Beside the units' directories, which go with the units.
+    echo "$JUJU_UNIT_NAME:web-ids:$(relation-ids web | tr '\n' ,)" >> "$JUJU_CHARM_DIR/../../ids.log"
+    ;;
 esac
 exit 0
 `
@@ -196,8 +200,24 @@ func TestRelationLifecycle(t *testing.T) {
 		!strings.Contains(y, "    local-unit:\n      in-scope: true\n      data:\n") {
 		t.Errorf("show-unit prov/0 (YAML):\n%s", y)
 	}
+	// Juju calls a relation broken (and relation-ids leaves it out) only
+	// when it is dying with no remote unit left: prov/1 went on its own,
+	// so in its broken hook the relation is still listed.
+	idsLog := func() []string {
+		data, _ := os.ReadFile(filepath.Join(e.store().ModelDir(e.modelUUID("rel")), "agents", "ids.log"))
+		return strings.Fields(string(data))
+	}
+	if log := idsLog(); !slices.Contains(log, "prov/1:web-ids:web:1,") {
+		t.Errorf("broken hooks saw relation-ids %q, want prov/1's to list web:1", log)
+	}
 	e.must("remove-relation", "req", "prov")
 	e.waitStatus("rel", 30*time.Second, "requirer saw the relation break", workloadMessage("req", "ids="))
+	e.waitStatus("rel", 30*time.Second, "prov/0's broken hook", func(jsonStatus) bool {
+		return slices.ContainsFunc(idsLog(), func(l string) bool { return strings.HasPrefix(l, "prov/0:") })
+	})
+	if log := idsLog(); !slices.Contains(log, "prov/0:web-ids:") {
+		t.Errorf("broken hooks saw relation-ids %q, want prov/0's to leave out the removed relation", log)
+	}
 	reqLog = e.hookLog("rel", "req/0")
 	if n := len(reqLog); n < 3 || reqLog[n-1] != "backend-relation-broken@" ||
 		reqLog[n-3] != "backend-relation-departed@prov/0>prov/0" {
