@@ -448,6 +448,9 @@ func (w *unitWorker) runHook(ctx context.Context, hook string, rel *model.Relati
 		if st, msg, onlyIfUnset := hookStatusBefore(hook); st != "" && (!onlyIfUnset || !u.CharmSetStatus) {
 			u.Workload = state.NewStatus(st, msg, now)
 		}
+		if rel != nil && rel.Kind == model.RelationCreated {
+			model.EnterScope(m, u.Name, rel.ID, w.address(m))
+		}
 		switch {
 		case rel != nil:
 			u.Agent = state.NewStatus("executing", rel.AgentMessage(), now)

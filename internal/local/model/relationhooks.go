@@ -73,7 +73,7 @@ func NextCreatedHook(m *state.Model, app *state.Application, u *state.Unit) *Rel
 		if r.Life != state.Alive {
 			continue
 		}
-		if r.Units[u.Name] != nil { // created, or left
+		if ru := r.Units[u.Name]; ru != nil && (ru.Created || ru.Left) {
 			continue
 		}
 		ep, _ := r.Endpoint(app.Name)
@@ -172,6 +172,26 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 	return nil
 }
 
+// EnterScope prepares unit's part in relation id before its
+// relation-created runs, as Juju's uniter does when it enters the scope:
+// the unit's bag gets its addresses (private-address, ingress-address,
+// egress-subnets), keeping any the charm set. The other side sees the unit
+// once relation-created has succeeded.
+func EnterScope(m *state.Model, unit string, id int, address string) {
+	r := m.Relation(id)
+	if r == nil || address == "" {
+		return
+	}
+	ru := r.Unit(unit)
+	addrs := map[string]string{}
+	for k, v := range map[string]string{"private-address": address, "ingress-address": address, "egress-subnets": address + "/32"} {
+		if _, set := ru.Data.Data[k]; !set {
+			addrs[k] = v
+		}
+	}
+	ru.Data.Apply(addrs)
+}
+
 // CommitRelationHook records in the state that the unit ran h, as Juju's
 // relation state does (UpdateStateForHook); a broken hook takes the unit
 // out of the relation, and a dying relation with no unit left goes.
@@ -182,18 +202,8 @@ func CommitRelationHook(m *state.Model, unit, address string, h *RelationHook) {
 	}
 	switch h.Kind {
 	case RelationCreated:
-		ru := r.Unit(unit)
-		ru.Created = true
-		// Juju publishes the unit's addresses when it enters the scope.
-		if address != "" {
-			addrs := map[string]string{}
-			for k, v := range map[string]string{"private-address": address, "ingress-address": address, "egress-subnets": address + "/32"} {
-				if _, set := ru.Data.Data[k]; !set {
-					addrs[k] = v
-				}
-			}
-			ru.Data.Apply(addrs)
-		}
+		EnterScope(m, unit, h.ID, address)
+		r.Unit(unit).Created = true
 		return
 	case RelationBroken:
 		r.Leave(unit)

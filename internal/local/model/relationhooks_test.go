@@ -125,6 +125,15 @@ func TestCreatedHook(t *testing.T) {
 	if h == nil || h.Name() != "upstream-relation-created" || h.RemoteApp != "web" || h.RelationName() != "upstream:0" {
 		t.Fatalf("created hook = %+v", h)
 	}
+	// Entering the scope publishes the addresses before the hook runs;
+	// the other side sees the unit only once the hook succeeded.
+	model.EnterScope(m, "proxy/0", h.ID, "10.0.0.1")
+	if ru := m.Relation(0).Units["proxy/0"]; ru.Data.Data["private-address"] != "10.0.0.1" || ru.InScope() {
+		t.Errorf("entering the scope: %+v", ru)
+	}
+	if again := model.NextCreatedHook(m, app, u); again == nil || again.ID != h.ID {
+		t.Errorf("relation-created no longer due after entering the scope: %+v", again)
+	}
 	model.CommitRelationHook(m, "proxy/0", "10.0.0.1", h)
 	ru := m.Relation(0).Units["proxy/0"]
 	if !ru.Created || ru.Data.Data["ingress-address"] != "10.0.0.1" || ru.Data.Data["egress-subnets"] != "10.0.0.1/32" {
