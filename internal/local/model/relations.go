@@ -138,6 +138,11 @@ func endpoints(m *state.Model, name string, keep func(state.Endpoint) bool) ([]s
 	if app == nil {
 		return nil, notFoundf("application %q not found", appName)
 	}
+	if app.Relations == nil {
+		// Every charm has juju-info, so only a state written before
+		// relations were modelled has none.
+		return nil, fmt.Errorf("application %q was deployed by an older juju-local, which did not record its relation endpoints: remove and deploy it again", appName)
+	}
 	var out []state.Endpoint
 	for _, ep := range app.Relations {
 		if epName != "" && ep.Name != epName {

@@ -52,10 +52,13 @@ func TestIntegrate(t *testing.T) {
 		{name: "unknown app", eps: [2]string{"proxy", "nope"}, err: `application "nope" not found`},
 		{name: "unknown endpoint", eps: [2]string{"proxy:x", "web"}, err: `application "proxy" has no "x" relation`},
 		{name: "bad endpoint", eps: [2]string{":x", "web"}, err: `invalid endpoint ":x"`},
+		{name: "old state", eps: [2]string{"proxy", "old"},
+			err: `application "old" was deployed by an older juju-local, which did not record its relation endpoints: remove and deploy it again`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			m := newModel(t, map[string]string{"proxy": proxyMeta, "web": webMeta, "log": logMeta})
+			m.Applications["old"] = &state.Application{Name: "old", Life: state.Alive}
 			r, err := model.Integrate(m, model.IntegrateRequest{Endpoints: tc.eps})
 			if tc.err != "" {
 				if err == nil || err.Error() != tc.err {
