@@ -23,7 +23,7 @@ import (
 
 // connect returns the LXD provider and checks the Debian 12 image, or
 // skips the test with the reason (CI prepares both with `make lxd`).
-func connect(t *testing.T) (*lxdmachine.Provider, string) {
+func connect(t testing.TB) (*lxdmachine.Provider, string) {
 	t.Helper()
 	p, err := lxdmachine.Connect(t.Context(), "")
 	if err != nil {
@@ -37,7 +37,7 @@ func connect(t *testing.T) (*lxdmachine.Provider, string) {
 }
 
 // launch starts a container for the test and deletes it at the end.
-func launch(t *testing.T, p *lxdmachine.Provider, alias, id string) (string, string) {
+func launch(t testing.TB, p *lxdmachine.Provider, alias, id string) (string, string) {
 	t.Helper()
 	uuid := "0b9c6a4e-58b1-4a41-8c39-" + strings.Repeat("0", 8) + id + strings.Repeat("0", 3)
 	name, err := lxdmachine.ContainerName(uuid, id)
