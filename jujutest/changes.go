@@ -46,7 +46,13 @@ import (
 //     config-changed still shows its old "active" then). A unit that was
 //     already executing before the change (a hook of an earlier change)
 //     is the same case: the change's hook is queued behind the running
-//     one, and the uniter goes idle only when nothing is queued.
+//     one, and the uniter goes idle only when nothing is queued. That
+//     holds only if the running hook is still running when the change
+//     lands: one that ends in between (a charm sets "active" before its
+//     start hook returns, so AllActive can hold while the hook runs on)
+//     leaves an idle from before the change that looks like one after it.
+//     So the call first polls status, for at most settleWindow, until no
+//     concerned unit is executing, and takes that as the baseline.
 //   - A new unit (deploy, add-unit) has reached it once its agent has left
 //     "allocating": the uniter has started and runs the change's hooks
 //     before it goes idle.
@@ -261,9 +267,17 @@ func (j *Juju) tracking() bool { return !j.DisableChangeTracking }
 // agent transition (see the comment at the top of this file).
 const snapshotWindow = 1500 * time.Millisecond
 
+// settleWindow bounds how long a mutating call waits for a concerned
+// unit's running hook to end before it makes the change (see the comment
+// at the top of this file).
+const settleWindow = 5 * time.Second
+
 // snapshot reads the status of apps just before a change, as the
-// baseline of the change's tracking. It returns nil, having logged why,
-// when status cannot be read: the change then goes untracked.
+// baseline of the change's tracking: once no concerned unit is executing
+// (for at most settleWindow) and the controller's clock is past the
+// second of their last transition (for at most snapshotWindow). It
+// returns nil, having logged why, when status cannot be read: the change
+// then goes untracked.
 func (j *Juju) snapshot(ctx context.Context, what string, apps []string) *Status {
 	clock := j.clock()
 	start := clock.Now()
@@ -274,7 +288,13 @@ func (j *Juju) snapshot(ctx context.Context, what string, apps []string) *Status
 			j.logf("change tracking: %s: cannot read status before the change, so Wait cannot tell states from before it: %v", what, err)
 			return nil
 		}
-		if !sameSecond(st, apps) || clock.Now().Sub(start) >= snapshotWindow {
+		elapsed := clock.Now().Sub(start)
+		busy := executingUnit(st, apps)
+		switch {
+		case busy != "" && elapsed >= settleWindow:
+			j.logf("change tracking: %s: %s still runs a hook after %s; making the change anyway (if that hook ends before the change lands, Wait cannot tell its idle from one after the change)", what, busy, settleWindow)
+			return st
+		case busy == "" && (!sameSecond(st, apps) || elapsed >= snapshotWindow):
 			return st
 		}
 		if err := clock.Sleep(ctx, pause); err != nil {
@@ -282,6 +302,19 @@ func (j *Juju) snapshot(ctx context.Context, what string, apps []string) *Status
 		}
 		pause = min(2*pause, 200*time.Millisecond)
 	}
+}
+
+// executingUnit returns a unit of apps whose agent is executing, or "".
+func executingUnit(st *Status, apps []string) string {
+	for _, app := range apps {
+		units := st.Units(app)
+		for _, name := range slices.Sorted(maps.Keys(units)) {
+			if units[name].JujuStatus.Current == StatusExecuting {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // sameSecond reports whether a unit of apps that is not executing had its

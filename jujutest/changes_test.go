@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -457,4 +458,56 @@ func containsLine(lines []string, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestChangeWaitsForRunningHookToEnd is the race issue 11's relation
+// scenario hit: the unit is active but still in its start hook when the
+// change is made, and the hook ends before the change lands. Its idle
+// from before the change must not count as reaching it, so the call
+// waits for the hook to end and takes that idle as the baseline.
+func TestChangeWaitsForRunningHookToEnd(t *testing.T) {
+	t.Parallel()
+	j, r, _, _ := trackJuju(t)
+	inStart := agentUnit{"active", "executing:running start hook", "07 Dec 2026 12:00:01Z"}
+	startDone := agentUnit{"active", "idle", "07 Dec 2026 12:00:02Z"}
+	r.HandleSequence(appStatusArgs,
+		trackStatus("12:00:05Z", inStart),
+		trackStatus("12:00:05Z", startDone))
+	if err := j.SetConfig(t.Context(), "app", map[string]any{"slug": "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Count(appStatusArgs); n != 2 {
+		t.Errorf("%d status reads before the change, want 2 (until the start hook ended)", n)
+	}
+	r.HandleSequence(statusArgs,
+		trackStatus("12:00:05Z", startDone), // the idle from before the change
+		trackStatus("12:00:06Z", runningCC),
+		trackStatus("12:00:07Z", idleAfter))
+	if _, err := j.Wait(t.Context(), jujutest.AllActive("app")); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Count(statusArgs); n != 3 {
+		t.Errorf("%d polls, want 3: the idle from before the change is not the change", n)
+	}
+}
+
+// TestChangeOnStuckHookIsBounded checks that a hook that never ends
+// delays the change by settleWindow only, and says so.
+func TestChangeOnStuckHookIsBounded(t *testing.T) {
+	t.Parallel()
+	j, r, clock, logs := trackJuju(t)
+	stuck := agentUnit{"maintenance:installing", "executing:running install hook", "07 Dec 2026 12:00:01Z"}
+	r.Handle(appStatusArgs, trackStatus("12:00:05Z", stuck))
+	start := clock.Now()
+	if err := j.SetConfig(t.Context(), "app", map[string]any{"slug": "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if d := clock.Now().Sub(start); d < 5*time.Second || d > 6*time.Second {
+		t.Errorf("a stuck hook delayed the change by %v, want about 5s", d)
+	}
+	if !slices.ContainsFunc(logs.get(), func(l string) bool {
+		return strings.Contains(l, "change tracking: config app: app/0 still runs a hook after 5s")
+	}) {
+		t.Errorf("no log line about the stuck hook: %q", logs.get())
+	}
 }
