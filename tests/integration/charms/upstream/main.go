@@ -114,7 +114,9 @@ func restart(ctx context.Context, port int) error {
 	}
 }
 
-// stop ends the server named by the pid file, if any.
+// stop ends the server named by the pid file, if any, and waits (at most
+// 5 s) until it has exited, so that the next one can take its port: until
+// then the old one still accepts connections.
 func stop() {
 	data, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -122,8 +124,24 @@ func stop() {
 	}
 	if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid > 1 {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
+		for deadline := time.Now().Add(5 * time.Second); running(pid) && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	_ = os.Remove(pidFile)
+}
+
+// running reports whether pid is a live process: not gone, and not a
+// zombie that its parent (init, once the hook that started it exited)
+// has yet to reap.
+func running(pid int) bool {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(data), ')')
+	return i < 0 || i+2 >= len(data) || data[i+2] != 'Z'
 }
 
 // publishAll publishes on every website relation.
