@@ -316,6 +316,7 @@ func (r *run) deleteContainers(uuid string, unsure bool) error {
 		fmt.Fprintf(r.stderr, "\nWARNING cannot delete the model's containers (%s*): %v\n", prefix, err)
 		return nil
 	}
+	defer p.Close()
 	if err := p.DeleteAll(r.ctx, prefix); err != nil {
 		return fmt.Errorf("deleting the model's containers: %w", err)
 	}

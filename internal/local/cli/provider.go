@@ -26,12 +26,15 @@ func (r *run) chooseProvider() (string, error) {
 	case state.ProviderHost:
 		return state.ProviderHost, nil
 	case state.ProviderLXD:
-		if _, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get)); err != nil {
+		p, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get))
+		if err != nil {
 			return "", fmt.Errorf("%s=lxd: %w", EnvProvider, err)
 		}
+		p.Close()
 		return state.ProviderLXD, nil
 	case "":
-		if _, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get)); err == nil {
+		if p, err := lxdmachine.Connect(r.ctx, lxdmachine.Socket(r.env.get)); err == nil {
+			p.Close()
 			return state.ProviderLXD, nil
 		}
 		return state.ProviderHost, nil
@@ -65,6 +68,7 @@ func (r *run) lxdImage(m *state.Model, base corebase.Base) (string, state.Base, 
 	if err != nil {
 		return "", state.Base{}, err
 	}
+	defer p.Close()
 	alias := lxdmachine.ImageAlias(ib, runtime.GOARCH)
 	real, err := p.ImageBase(alias)
 	if err != nil {

@@ -70,6 +70,10 @@ type Provider struct {
 	srv lxd.InstanceServer
 }
 
+// Close closes the connection to the daemon; machines the provider made
+// stop working.
+func (p *Provider) Close() { p.srv.Disconnect() }
+
 // Socket returns the LXD socket the environment names (getenv is
 // os.Getenv or a test double): $LXD_DIR/unix.socket, or "" for the usual
 // places.
