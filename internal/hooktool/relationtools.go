@@ -142,9 +142,6 @@ func (c *relationGetCommand) Init(args []string) error {
 }
 
 func (c *relationGetCommand) Run(ctx *cmd.Context) error {
-	if _, err := c.ctx.Relation(*c.relation); err != nil {
-		return err
-	}
 	settings, err := c.ctx.RelationSettings(*c.relation, c.name, c.app)
 	if err != nil {
 		return err
@@ -222,9 +219,6 @@ func (c *relationSetCommand) Run(ctx *cmd.Context) error {
 		}
 		maps.Copy(fromFile, c.settings)
 		settings = fromFile
-	}
-	if _, err := c.ctx.Relation(*c.relation); err != nil {
-		return err
 	}
 	if c.app {
 		leader, err := c.ctx.IsLeader()

@@ -232,9 +232,8 @@ func (c *hookContext) relation(id int) (*state.Model, *state.Relation, error) {
 }
 
 // RelationIDs implements hooktool.Context, as Juju's context does: a
-// broken relation is left out (one that is not a peer relation, is dying,
-// and has no remote unit the unit has joined left), and the ids are
-// sorted as strings.
+// broken relation (model.IsBroken) is left out, and the ids are sorted as
+// strings.
 func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
 	m, _, _, err := c.current()
 	if err != nil {
@@ -246,7 +245,7 @@ func (c *hookContext) RelationIDs(endpoint string) ([]string, error) {
 		if ep.Name != endpoint {
 			continue
 		}
-		if ru := r.Units[c.unit]; !r.IsPeer() && r.Life != state.Alive && (ru == nil || len(ru.Members) == 0) {
+		if model.IsBroken(r, c.unit) {
 			continue
 		}
 		ids = append(ids, fmt.Sprintf("%s:%d", ep.Name, r.ID))
@@ -350,7 +349,7 @@ func (c *hookContext) LeaderSettings() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return maps.Clone(app.LeaderSettings), nil
+	return maps.Clone(app.LeaderSettings.Data), nil
 }
 
 // SetLeaderSettings implements hooktool.Context: written at once, and the
@@ -361,9 +360,7 @@ func (c *hookContext) SetLeaderSettings(settings map[string]string) error {
 		if app == nil || app.Leader != c.unit {
 			return errors.New("cannot write settings: not the leader")
 		}
-		bag := state.Databag{Version: app.LeaderSettingsVersion, Data: app.LeaderSettings}
-		bag.Apply(settings)
-		app.LeaderSettings, app.LeaderSettingsVersion = bag.Data, bag.Version
+		app.LeaderSettings.Apply(settings)
 		return nil
 	})
 }

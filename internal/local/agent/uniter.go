@@ -294,7 +294,7 @@ func (w *unitWorker) nextOp(m *state.Model, app *state.Application, u *state.Uni
 		}
 		return op{kind: opHook, hook: "leader-settings-changed"}
 	}
-	if app.Leader != u.Name && u.LeaderSettingsSeen != app.LeaderSettingsVersion {
+	if app.Leader != u.Name && u.LeaderSettingsSeen != app.LeaderSettings.Version {
 		return op{kind: opHook, hook: "leader-settings-changed"}
 	}
 	if ci, err := w.a.charmFor(app); err == nil {
@@ -488,14 +488,14 @@ func (w *unitWorker) runHook(ctx context.Context, hook string, rel *model.Relati
 		}
 		hc.commit(m, u)
 		if rel != nil {
-			model.CommitRelationHook(m, u.Name, w.address(m), rel)
+			model.CommitRelationHook(m, u.Name, rel)
 		}
 		switch hook {
 		case "install":
 			u.Installed = true
 		case "leader-elected", "leader-settings-changed":
 			u.LeaderElected = true
-			u.LeaderSettingsSeen = app.LeaderSettingsVersion
+			u.LeaderSettingsSeen = app.LeaderSettings.Version
 		case "config-changed":
 			u.ConfigHash = hash
 		case "start":

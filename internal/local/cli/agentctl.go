@@ -129,10 +129,9 @@ func removeDyingUnits(m *state.Model) {
 			}
 		}
 		if len(a.Units) == 0 && (a.Life == state.Dying || m.Life == state.Dying) {
-			delete(m.Applications, a.Name)
+			model.DeleteApplication(m, a.Name)
 		}
 	}
-	m.PruneRelations()
 }
 
 // destroyModel destroys a model as Juju does: its units are removed

@@ -89,7 +89,10 @@ func (r *run) cmdRemoveRelation(args []string) error {
 		return err
 	}
 	rest := fs.Args()
-	req := model.RemoveRelationRequest{Force: force}
+	// --force is accepted for Juju's syntax; it changes nothing here: a
+	// relation hook that fails leaves its unit in error either way, as
+	// the local backend does not retry hooks.
+	req := model.RemoveRelationRequest{}
 	switch len(rest) {
 	case 1:
 		id, err := strconv.Atoi(rest[0])

@@ -172,6 +172,15 @@ func nextHookForRelation(r *state.Relation, ru *state.RelationUnit, app, unit st
 	return nil
 }
 
+// IsBroken reports whether relation r is broken for unit, as Juju's hook
+// context decides it (relation-ids then leaves it out): it is not a peer
+// relation, it is dying, and no remote unit the unit has joined is left.
+// A unit that leaves a live relation on its own does not see it broken.
+func IsBroken(r *state.Relation, unit string) bool {
+	ru := r.Units[unit]
+	return !r.IsPeer() && r.Life != state.Alive && (ru == nil || len(ru.Members) == 0)
+}
+
 // EnterScope prepares unit's part in relation id before its
 // relation-created runs, as Juju's uniter does when it enters the scope:
 // the unit's bag gets its addresses (private-address, ingress-address,
@@ -195,14 +204,15 @@ func EnterScope(m *state.Model, unit string, id int, address string) {
 // CommitRelationHook records in the state that the unit ran h, as Juju's
 // relation state does (UpdateStateForHook); a broken hook takes the unit
 // out of the relation, and a dying relation with no unit left goes.
-func CommitRelationHook(m *state.Model, unit, address string, h *RelationHook) {
+func CommitRelationHook(m *state.Model, unit string, h *RelationHook) {
 	r := m.Relation(h.ID)
 	if r == nil {
 		return
 	}
 	switch h.Kind {
 	case RelationCreated:
-		EnterScope(m, unit, h.ID, address)
+		// EnterScope ran before the hook; the other side sees the unit
+		// from now on.
 		r.Unit(unit).Created = true
 		return
 	case RelationBroken:

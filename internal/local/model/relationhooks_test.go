@@ -50,7 +50,7 @@ func drain(t *testing.T, m *state.Model) []string {
 			s += ">" + h.Departing
 		}
 		got = append(got, s)
-		model.CommitRelationHook(m, "proxy/0", "10.0.0.1", h)
+		model.CommitRelationHook(m, "proxy/0", h)
 	}
 	t.Fatalf("relation hooks never settled: %q", got)
 	return nil
@@ -134,12 +134,35 @@ func TestCreatedHook(t *testing.T) {
 	if again := model.NextCreatedHook(m, app, u); again == nil || again.ID != h.ID {
 		t.Errorf("relation-created no longer due after entering the scope: %+v", again)
 	}
-	model.CommitRelationHook(m, "proxy/0", "10.0.0.1", h)
+	model.CommitRelationHook(m, "proxy/0", h)
 	ru := m.Relation(0).Units["proxy/0"]
 	if !ru.Created || ru.Data.Data["ingress-address"] != "10.0.0.1" || ru.Data.Data["egress-subnets"] != "10.0.0.1/32" {
 		t.Errorf("after created: %+v", ru)
 	}
 	if env := h.Vars(); !slices.Contains(env, "JUJU_RELATION_ID=upstream:0") || !slices.Contains(env, "JUJU_REMOTE_APP=web") {
 		t.Errorf("created hook environment %q", env)
+	}
+}
+
+func TestIsBroken(t *testing.T) {
+	t.Parallel()
+	m := relModel()
+	drain(t, m) // proxy/0 has joined web/0 and web/1
+	r := m.Relation(0)
+	if model.IsBroken(r, "proxy/0") {
+		t.Error("a live relation is broken")
+	}
+	r.Life = state.Dying
+	if model.IsBroken(r, "proxy/0") {
+		t.Error("a dying relation with members left is broken")
+	}
+	drain(t, m) // departed for both, then broken
+	if !model.IsBroken(r, "proxy/0") {
+		t.Error("a dying relation with no member left is not broken")
+	}
+	peer := m.AddRelation([]state.Endpoint{{App: "web", Name: "ring", Role: state.RolePeer}})
+	peer.Life = state.Dying
+	if model.IsBroken(peer, "web/0") {
+		t.Error("a peer relation is broken")
 	}
 }

@@ -252,11 +252,8 @@ func Integrate(m *state.Model, req IntegrateRequest) (*state.Relation, error) {
 		}
 	}
 	for _, ep := range eps {
-		app := m.Applications[ep.App]
-		if app == nil {
-			return nil, fmt.Errorf("cannot add relation %q: application %q does not exist", key, ep.App)
-		}
-		if app.Life != state.Alive {
+		// InferEndpoints found both applications.
+		if app := m.Applications[ep.App]; app.Life != state.Alive {
 			return nil, fmt.Errorf("cannot add relation %q: application %q is not alive", key, ep.App)
 		}
 		if ep.Limit > 0 && established(m, ep) >= ep.Limit {
@@ -284,8 +281,6 @@ type RemoveRelationRequest struct {
 	Endpoints []string
 	// ID is the relation id, when Endpoints is empty.
 	ID int
-	// Force removes the relation even if its hooks fail.
-	Force bool
 }
 
 // RemoveRelation starts the removal of the relation req names: the
@@ -383,7 +378,7 @@ func RemoveApplication(m *state.Model, req RemoveApplicationRequest) {
 			r.Life = state.Dying
 		}
 		if len(a.Units) == 0 {
-			delete(m.Applications, name)
+			DeleteApplication(m, name)
 		}
 	}
 	m.PruneRelations()

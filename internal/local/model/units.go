@@ -36,13 +36,19 @@ func DeleteUnit(m *state.Model, name string, now time.Time) {
 		}
 	}
 	if len(app.Units) == 0 && (app.Life == state.Dying || m.Life == state.Dying) {
-		delete(m.Applications, app.Name)
-		for _, r := range m.RelationsOf(app.Name) {
-			r.Life = state.Dying
-		}
-		m.PruneRelations()
+		DeleteApplication(m, app.Name)
 	}
 	if mc := m.Machines[u.Machine]; mc != nil && m.IsLXD() && len(m.UnitsOn(u.Machine)) == 0 {
 		mc.Life = state.Dying
 	}
+}
+
+// DeleteApplication removes an application from the model; its
+// relations die, and go once no unit is left in them.
+func DeleteApplication(m *state.Model, name string) {
+	delete(m.Applications, name)
+	for _, r := range m.RelationsOf(name) {
+		r.Life = state.Dying
+	}
+	m.PruneRelations()
 }

@@ -214,10 +214,9 @@ type Application struct {
 	// interfaces, the implicit juju-info included, sorted as Juju sorts
 	// them (requirers, providers, peers; by name).
 	Relations []Endpoint `json:"relations,omitempty"`
-	// LeaderSettings are the application's leader settings (leader-set).
-	LeaderSettings map[string]string `json:"leader-settings,omitempty"`
-	// LeaderSettingsVersion counts the changes of LeaderSettings.
-	LeaderSettingsVersion int64 `json:"leader-settings-version,omitempty"`
+	// LeaderSettings are the application's leader settings (leader-set),
+	// with the version that tells the other units a change.
+	LeaderSettings Databag `json:"leader-settings,omitzero"`
 	// Base is the application's base (the charm's, or --base).
 	Base Base `json:"base"`
 	// Life is Alive, or Dying once removal started.
@@ -307,7 +306,7 @@ type Unit struct {
 	// LeaderElected is set once leader-elected (on the leader) or
 	// leader-settings-changed (on the others) succeeded.
 	LeaderElected bool `json:"leader-elected,omitempty"`
-	// LeaderSettingsSeen is the application's LeaderSettingsVersion the
+	// LeaderSettingsSeen is the version of the application's LeaderSettings the
 	// unit's last leader-settings-changed saw.
 	LeaderSettingsSeen int64 `json:"leader-settings-seen,omitempty"`
 	// ConfigHash is the hash of the config the last successful
